@@ -1,0 +1,1 @@
+"""Patients: a clinic's patients and the reference data that describes them."""

@@ -1,0 +1,1 @@
+"""Secre: the multi-tenant medical integration API (project package)."""

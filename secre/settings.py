@@ -1,0 +1,170 @@
+"""Django settings for Secre, read from the environment (django-environ); see .env.example."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from secre import devdb
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+INSECURE_DEFAULT_SECRET_KEY = "django-insecure-secre-development-key-do-not-use-in-production"
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the insecure default and DEBUG is off: set SECRET_KEY (or DEBUG=true for development)."
+    )
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Behind a load balancer: trust X-Forwarded-Proto/-Host so absolute links (`next`) come out as https.
+if env.bool("USE_PROXY_HEADERS", default=True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tenants",
+    "patients",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.TenancyMiddleware",
+]
+
+ROOT_URLCONF = "secre.urls"
+WSGI_APPLICATION = "secre.wsgi.application"
+AUTH_USER_MODEL = "tenants.User"
+# Trailing slashes are optional on API routes (routers match `/?`); never redirect a POST.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Two connections to one database:
+#   default: the runtime role (secre_app): RLS applies; used by the app, ops commands and tests.
+#   owner:   the owner role (secre_owner): used only by `manage.py migrate` and test-database setup.
+# Without DATABASE_URL the embedded development server is used (secre/devdb.py).
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {
+        "default": env.db("DATABASE_URL"),
+        "owner": env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL")),
+    }
+else:
+    DATABASES = {
+        "default": devdb.connection_settings(devdb.RUNTIME_ROLE),
+        "owner": devdb.connection_settings(devdb.OWNER_ROLE),
+    }
+for _alias in DATABASES.values():
+    _alias["ENGINE"] = "django.db.backends.postgresql"
+    _alias.setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_secre")
+    _alias["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _alias["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.TenantAPIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantAPIKey"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_FORMATTER_CLASS": "secre.problems.ProblemDetailsFormatter",
+    "EXCEPTION_HANDLER_CLASS": "secre.problems.ProblemDetailsExceptionHandler",
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Secre API",
+    "DESCRIPTION": (
+        "Multi-tenant medical integration API between clinics' chatbots (n8n) and their patients, "
+        "doctors and appointments. Authenticate with the `X-Api-Key` header. Errors are RFC 9457 "
+        "problem details (`application/problem+json`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}}
+    },
+    "SECURITY": [{"ApiKeyAuth": []}],
+}
+
+# Phone numbers are stored in E.164; national numbers are read in this region (ISO 3166 alpha-2).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CO")
+# A tenant's default IANA time zone.
+DEFAULT_TENANT_TIMEZONE = env.str("DEFAULT_TENANT_TIMEZONE", default="America/Bogota")
+# Where `seed_demo` keeps the demo key's plaintext between runs (development only; git-ignored).
+DEMO_API_KEY_FILE = env.path("DEMO_API_KEY_FILE", default=str(BASE_DIR / ".secre" / "demo-api-key"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django logs every 4xx with the raw path, which can carry documents: keep it to warnings of 5xx.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,20 @@
+"""Root URL configuration: /v1 API, OpenAPI docs, health, operator console."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from tenants.views import health
+
+handler404 = "secre.problems.handler404"
+handler500 = "secre.problems.handler500"
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("health/", health),
+    path("v1/", include("patients.urls")),
+    path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+]

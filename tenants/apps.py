@@ -1,0 +1,12 @@
+"""App config for tenants."""
+
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    verbose_name = "Tenants"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tenants import checks  # noqa: F401  (registers the database-role system check)

@@ -1,0 +1,42 @@
+"""The tenant context: the one place that sets ``app.tenant_id`` on a database connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from tenants.rls import TENANT_SETTING
+
+
+@contextmanager
+def tenant_context(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the block in a transaction whose queries see only ``tenant_id``'s rows.
+
+    ``None`` sets the empty tenant: row-level security then shows no rows and refuses every write
+    (fail-closed). The setting is transaction-local (``set_config(..., true)``); when the block
+    is nested in an outer transaction (a savepoint, as in tests), the previous value is restored
+    on exit so an inner tenant never leaks to the outer block.
+    """
+    value = "" if tenant_id is None else str(UUID(str(tenant_id)))
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting(%s, true), set_config(%s, %s, true)",
+                [TENANT_SETTING, TENANT_SETTING, value],
+            )
+            previous = cursor.fetchone()[0] or ""
+        yield
+        if previous != value:
+            with connections[using].cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, previous])
+
+
+def current_tenant_id(*, using: str = DEFAULT_DB_ALIAS) -> UUID | None:
+    """The tenant set on the connection right now, or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT NULLIF(current_setting(%s, true), '')", [TENANT_SETTING])
+        value = cursor.fetchone()[0]
+    return UUID(value) if value else None

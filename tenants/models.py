@@ -1,0 +1,93 @@
+"""Tenants (clinics), their staff users and their API keys."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+from uuid_utils.compat import uuid7
+
+
+def validate_timezone(value: str) -> None:
+    """Accept only IANA time zone names (``America/Bogota``)."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name.", code="invalid_timezone")
+
+
+def default_timezone() -> str:
+    return settings.DEFAULT_TENANT_TIMEZONE
+
+
+class Tenant(models.Model):
+    """A clinic: the unit of isolation. Its own row is visible only inside its own tenant context.
+
+    ``timezone`` is the IANA zone in which the clinic's wall-clock times (naive datetimes,
+    doctors' hours) are read.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    timezone = models.CharField(max_length=64, default=default_timezone, validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in to the operator console.
+
+    Clinic staff belong to exactly one tenant; platform operators (``tenant`` is null) to none.
+    The table is not tenant-scoped by RLS: users must be found at sign-in, before any tenant
+    is known (the console scopes what they see).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+
+    def __str__(self) -> str:
+        return f"user {self.pk}"
+
+
+class TenantAPIKeyManager(BaseAPIKeyManager):
+    """The package's manager, keeping our UUIDv7 primary key instead of ``prefix.hash``."""
+
+    def assign_key(self, obj: "TenantAPIKey") -> str:
+        key, prefix, hashed_key = self.key_generator.generate()
+        obj.prefix = prefix
+        obj.hashed_key = hashed_key
+        return key
+
+
+class TenantAPIKey(AbstractAPIKey):
+    """A tenant's API key (djangorestframework-api-key: SHA-512 at rest, prefix lookup).
+
+    The plaintext ``<prefix>.<secret>`` exists only in the response that creates the key.
+    ``last_used_at`` is written at most once a minute per key. Revoking is final.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    created = None  # replaced by created_at (the project's naming)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantAPIKeyManager()
+
+    class Meta:
+        ordering = ("created_at", "id")
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="tenants_apikey_tenant_id_id_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"

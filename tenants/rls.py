@@ -1,0 +1,197 @@
+"""Migration operations that build the row-level-security wall, one per kind of rule.
+
+Every tenant table's migration calls :class:`EnableTenantIsolation`; nothing is pasted. Like
+Django's ``CreateExtension`` these are small custom operations with forwards, backwards and
+``describe()``. They touch only the database, never the migration state.
+
+The policy is a plain equality on the tenant column, so ``(tenant_id, ...)`` indexes serve it, and
+it fails closed: with no tenant set, ``NULLIF(current_setting('app.tenant_id', true), '')`` is
+NULL and the comparison matches nothing, for reads and for writes alike.
+"""
+
+from __future__ import annotations
+
+from django.db.migrations.operations.base import Operation
+
+RUNTIME_ROLE = "secre_app"
+KEY_LOOKUP_ROLE = "secre_key_lookup"
+TENANT_SETTING = "app.tenant_id"
+CURRENT_TENANT_SQL = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
+POLICY_NAME = "tenant_isolation"
+KEY_LOOKUP_POLICY_NAME = "key_lookup_read"
+
+READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
+APPEND_ONLY = ("SELECT", "INSERT")
+
+
+def _table(app_label: str, model_name: str, state) -> str:
+    return state.apps.get_model(app_label, model_name)._meta.db_table
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _DatabaseOnlyOperation(Operation):
+    reversible = True
+    reduces_to_sql = True
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for statement in self.forwards_sql(_table(app_label, self.model_name, to_state)):
+            schema_editor.execute(statement)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for statement in self.backwards_sql(_table(app_label, self.model_name, from_state)):
+            schema_editor.execute(statement)
+
+
+class EnableTenantIsolation(_DatabaseOnlyOperation):
+    """ENABLE + FORCE row-level security on a tenant table, the runtime role's policy and grants.
+
+    ``tenant_column`` is ``tenant_id`` except on the tenants table itself (``id``).
+    ``privileges`` are the runtime role's grants: :data:`READ_WRITE` for plain tables,
+    :data:`APPEND_ONLY` for trails that must never change.
+    """
+
+    def __init__(self, model_name: str, tenant_column: str = "tenant_id", privileges=READ_WRITE):
+        self.model_name = model_name
+        self.tenant_column = tenant_column
+        self.privileges = tuple(privileges)
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name}
+        if self.tenant_column != "tenant_id":
+            kwargs["tenant_column"] = self.tenant_column
+        if self.privileges != READ_WRITE:
+            kwargs["privileges"] = self.privileges
+        return self.__class__.__qualname__, [], kwargs
+
+    def forwards_sql(self, table: str) -> list[str]:
+        match = f"{_q(self.tenant_column)} = {CURRENT_TENANT_SQL}"
+        return [
+            f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY",
+            f"CREATE POLICY {POLICY_NAME} ON {_q(table)} TO {RUNTIME_ROLE} USING ({match}) WITH CHECK ({match})",
+            f"GRANT {', '.join(self.privileges)} ON {_q(table)} TO {RUNTIME_ROLE}",
+        ]
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [
+            f"REVOKE ALL ON {_q(table)} FROM {RUNTIME_ROLE}",
+            f"DROP POLICY IF EXISTS {POLICY_NAME} ON {_q(table)}",
+            f"ALTER TABLE {_q(table)} NO FORCE ROW LEVEL SECURITY",
+            f"ALTER TABLE {_q(table)} DISABLE ROW LEVEL SECURITY",
+        ]
+
+    def describe(self) -> str:
+        return f"Enable forced row-level security, tenant policy and grants on {self.model_name}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"isolate_{self.model_name.lower()}"
+
+
+class AddTenantForeignKey(_DatabaseOnlyOperation):
+    """A composite foreign key ``(tenant_id, <field>_id) -> <target>(tenant_id, id)``.
+
+    Foreign keys ignore RLS, so Django's plain FK alone would let a row reference another
+    tenant's row. The target must have ``UNIQUE (tenant_id, id)`` (declared in its model).
+    ``on_delete`` is the SQL action (``RESTRICT`` keeps clinical records referenced).
+    """
+
+    def __init__(self, model_name: str, field: str, to_table: str, on_delete: str = "RESTRICT"):
+        self.model_name = model_name
+        self.field = field
+        self.to_table = to_table
+        self.on_delete = on_delete
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name, "field": self.field, "to_table": self.to_table}
+        if self.on_delete != "RESTRICT":
+            kwargs["on_delete"] = self.on_delete
+        return self.__class__.__qualname__, [], kwargs
+
+    def constraint_name(self, table: str) -> str:
+        return f"{table}_{self.field}_same_tenant_fk"[:63]
+
+    def forwards_sql(self, table: str) -> list[str]:
+        return [
+            f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(self.constraint_name(table))} "
+            f"FOREIGN KEY (tenant_id, {_q(self.field + '_id')}) "
+            f"REFERENCES {_q(self.to_table)} (tenant_id, id) ON DELETE {self.on_delete}"
+        ]
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {_q(self.constraint_name(table))}"]
+
+    def describe(self) -> str:
+        return f"Add same-tenant foreign key {self.model_name}.{self.field} -> {self.to_table}"
+
+
+class AllowKeyLookupRead(_DatabaseOnlyOperation):
+    """Let the key-lookup role read every row of a key table (and nothing else).
+
+    API keys are resolved before any tenant is known. The runtime role cannot do that under RLS;
+    a SECURITY DEFINER function owned by ``secre_key_lookup`` can, through this SELECT-only policy.
+    """
+
+    def __init__(self, model_name: str):
+        self.model_name = model_name
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"model_name": self.model_name}
+
+    def forwards_sql(self, table: str) -> list[str]:
+        return [
+            f"CREATE POLICY {KEY_LOOKUP_POLICY_NAME} ON {_q(table)} FOR SELECT TO {KEY_LOOKUP_ROLE} USING (true)",
+            f"GRANT SELECT ON {_q(table)} TO {KEY_LOOKUP_ROLE}",
+        ]
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [
+            f"REVOKE ALL ON {_q(table)} FROM {KEY_LOOKUP_ROLE}",
+            f"DROP POLICY IF EXISTS {KEY_LOOKUP_POLICY_NAME} ON {_q(table)}",
+        ]
+
+    def describe(self) -> str:
+        return f"Let {KEY_LOOKUP_ROLE} read {self.model_name} for API key resolution"
+
+
+class GrantRuntimeAccess(Operation):
+    """Grant the runtime role privileges on a table that is not tenant-owned (reference data,
+    Django's own tables). ``table`` is a table name; ``sequences`` also get USAGE."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, privileges=("SELECT",), sequences: tuple[str, ...] = ()):
+        self.table = table
+        self.privileges = tuple(privileges)
+        self.sequences = tuple(sequences)
+
+    def deconstruct(self):
+        kwargs = {"table": self.table}
+        if self.privileges != ("SELECT",):
+            kwargs["privileges"] = self.privileges
+        if self.sequences:
+            kwargs["sequences"] = self.sequences
+        return self.__class__.__qualname__, [], kwargs
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        schema_editor.execute(f"GRANT {', '.join(self.privileges)} ON {_q(self.table)} TO {RUNTIME_ROLE}")
+        for sequence in self.sequences:
+            schema_editor.execute(f"GRANT USAGE ON SEQUENCE {_q(sequence)} TO {RUNTIME_ROLE}")
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        schema_editor.execute(f"REVOKE ALL ON {_q(self.table)} FROM {RUNTIME_ROLE}")
+        for sequence in self.sequences:
+            schema_editor.execute(f"REVOKE ALL ON SEQUENCE {_q(sequence)} FROM {RUNTIME_ROLE}")
+
+    def describe(self) -> str:
+        return f"Grant {', '.join(self.privileges)} on {self.table} to {RUNTIME_ROLE}"

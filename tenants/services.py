@@ -1,0 +1,23 @@
+"""Writes on tenants: creating a clinic."""
+
+from __future__ import annotations
+
+from uuid_utils.compat import uuid7
+
+from tenants.context import tenant_context
+from tenants.models import Tenant
+
+
+def tenant_create(*, name: str, timezone: str | None = None) -> Tenant:
+    """Create a tenant (clinic). ``timezone`` is an IANA name (default: settings).
+
+    The row is written inside its own tenant context: RLS lets nobody insert a tenant row that
+    is not the current tenant. Raises django ``ValidationError`` on a bad name or time zone.
+    """
+    tenant = Tenant(id=uuid7(), name=name)
+    if timezone:
+        tenant.timezone = timezone
+    tenant.full_clean()
+    with tenant_context(tenant.id):
+        tenant.save(force_insert=True)
+    return tenant

@@ -1,0 +1,24 @@
+-- Secre's database roles and database. Idempotent: safe to run on every start.
+-- Run by psql as a superuser (embedded server, CI's server, the compose init script) with the
+-- variables dbname, owner_password and app_password (an empty password means none: trust auth).
+--
+--   secre_owner       runs migrations and owns every table. Subject to RLS (tables FORCE it).
+--   secre_app         the running app and the isolation tests: no superuser, no BYPASSRLS,
+--                     owns nothing; reaches tables only through per-table grants and policies.
+--   secre_key_lookup  NOLOGIN; owns the SECURITY DEFINER function that resolves an API key
+--                     prefix before any tenant is known (a SELECT-only policy on key tables).
+SET client_min_messages = warning;
+
+SELECT 'CREATE ROLE secre_owner' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_owner') \gexec
+ALTER ROLE secre_owner LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE CREATEDB PASSWORD :'owner_password';
+
+SELECT 'CREATE ROLE secre_app' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_app') \gexec
+ALTER ROLE secre_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD :'app_password';
+
+SELECT 'CREATE ROLE secre_key_lookup' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_key_lookup') \gexec
+ALTER ROLE secre_key_lookup NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+-- The owner hands the lookup function to secre_key_lookup in a migration (ALTER FUNCTION ... OWNER).
+GRANT secre_key_lookup TO secre_owner;
+
+SELECT format('CREATE DATABASE %I OWNER secre_owner', :'dbname')
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'dbname') \gexec
