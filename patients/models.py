@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Func, TextField
 from django.db.models.functions import Lower
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from phonenumber_field.modelfields import PhoneNumberField
 from uuid_utils.compat import uuid7
 
 from tenants.models import Tenant
@@ -72,8 +73,8 @@ class Patient(models.Model):
     gender = models.ForeignKey(Gender, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
     document_number = models.CharField(max_length=32)
-    phone = models.CharField(max_length=20, null=True, blank=True)
-    cell_phone = models.CharField(max_length=20, null=True, blank=True)
+    phone = PhoneNumberField(null=True, blank=True)
+    cell_phone = PhoneNumberField(null=True, blank=True)
     email = models.EmailField(max_length=254, null=True, blank=True)
     eps = models.ForeignKey(Eps, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     habeas_data = models.BooleanField(default=False)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "phonenumber_field",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
@@ -153,7 +154,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Phone numbers are stored in E.164; national numbers are read in this region (ISO 3166 alpha-2).
-PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CO")
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CO")
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "E164"
 # A tenant's default IANA time zone.
 DEFAULT_TENANT_TIMEZONE = env.str("DEFAULT_TENANT_TIMEZONE", default="America/Bogota")
 # Where `seed_demo` keeps the demo key's plaintext between runs (development only; git-ignored).

@@ -29,7 +29,8 @@ def tenant_context(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIA
             )
             previous = cursor.fetchone()[0] or ""
         yield
-        if previous != value:
+        # A failed query leaves the block to be rolled back, which restores the value by itself.
+        if previous != value and not connections[using].needs_rollback:
             with connections[using].cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, previous])
 

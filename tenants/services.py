@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from uuid_utils.compat import uuid7
 
 from tenants.context import tenant_context
 from tenants.models import Tenant
 
 
-def tenant_create(*, name: str, timezone: str | None = None) -> Tenant:
-    """Create a tenant (clinic). ``timezone`` is an IANA name (default: settings).
+def tenant_create(*, name: str, timezone: str | None = None, tenant_id: UUID | None = None) -> Tenant:
+    """Create a tenant (clinic). ``timezone`` is an IANA name (default: settings); ``tenant_id``
+    is normally generated (UUIDv7) and given only by fixtures such as the demo tenant.
 
     The row is written inside its own tenant context: RLS lets nobody insert a tenant row that
     is not the current tenant. Raises django ``ValidationError`` on a bad name or time zone.
     """
-    tenant = Tenant(id=uuid7(), name=name)
+    tenant = Tenant(id=tenant_id or uuid7(), name=name)
     if timezone:
         tenant.timezone = timezone
     tenant.full_clean()

@@ -2,6 +2,7 @@
 
 import django.contrib.postgres.indexes
 import django.db.models.deletion
+import phonenumber_field.modelfields
 import django.db.models.functions.text
 import django.db.models.lookups
 import patients.models
@@ -85,8 +86,8 @@ class Migration(migrations.Migration):
                 ('second_last_name', models.CharField(blank=True, max_length=100, null=True)),
                 ('birth_date', models.DateField(blank=True, null=True)),
                 ('document_number', models.CharField(max_length=32)),
-                ('phone', models.CharField(blank=True, max_length=20, null=True)),
-                ('cell_phone', models.CharField(blank=True, max_length=20, null=True)),
+                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, null=True, region=None)),
+                ('cell_phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, null=True, region=None)),
                 ('email', models.EmailField(blank=True, max_length=254, null=True)),
                 ('habeas_data', models.BooleanField(default=False)),
                 ('custom_fields', models.JSONField(blank=True, default=dict)),

@@ -1,0 +1,88 @@
+"""Writes on patients: create, update (RFC 7396 merge of customFields), upsert by document, delete.
+
+Each service runs inside the caller's tenant context (the API middleware or ``tenant_context``).
+Inputs are the ``validated_data`` of :class:`patients.serializers.PatientSerializer` (model
+attribute names).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import json_merge_patch
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from patients.errors import PatientExists, PatientHasAppointments
+from patients.models import Patient
+from patients.selectors import patient_find_by_document
+from tenants.models import Tenant
+
+DOCUMENT_CONSTRAINT = "patients_patient_document_uniq"
+
+
+def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
+    """Create a patient. Raises PatientExists (409, with existingPatientId) when the tenant already
+    has a patient with this (documentTypeId, documentNumber) — checked by a unique constraint, so
+    two concurrent creates cannot both succeed."""
+    existing = patient_find_by_document(
+        document_type_id=data["document_type"].pk, document_number=data["document_number"]
+    )
+    if existing is not None:
+        raise PatientExists(existingPatientId=str(existing.pk))
+    patient = Patient(tenant=tenant, **data)
+    _save_unique(patient, force_insert=True)
+    return patient
+
+
+def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
+    """Apply a partial update: only the given fields change; ``None`` clears an optional field;
+    ``custom_fields`` is merged per RFC 7396 (a key set to null is removed). Changing the document
+    to one another patient has is a PatientExists (409)."""
+    data = dict(data)
+    if "custom_fields" in data:
+        data["custom_fields"] = json_merge_patch.merge(dict(patient.custom_fields), data["custom_fields"])
+    for attr, value in data.items():
+        setattr(patient, attr, value)
+    if {"document_type", "document_number"} & data.keys():
+        other = patient_find_by_document(
+            document_type_id=patient.document_type_id, document_number=patient.document_number
+        )
+        if other is not None and other.pk != patient.pk:
+            raise PatientExists(existingPatientId=str(other.pk))
+    _save_unique(patient)
+    return patient
+
+
+def patient_upsert_by_document(
+    *, tenant: Tenant, document_type_id: int, document_number: str, data: dict[str, Any]
+) -> tuple[Patient, bool]:
+    """Create or update the patient with this document (what a bot does when it only knows the
+    document). Returns ``(patient, created)``. Creating needs the required fields in ``data``."""
+    existing = patient_find_by_document(document_type_id=document_type_id, document_number=document_number)
+    if existing is not None:
+        return patient_update(patient=existing, data=data), False
+    return patient_create(tenant=tenant, data=data), True
+
+
+def patient_delete(*, patient: Patient) -> None:
+    """Delete a patient. Raises PatientHasAppointments (409) when appointments reference it:
+    clinical records are kept (the foreign key is RESTRICT in the database as well)."""
+    try:
+        with transaction.atomic():
+            patient.delete()
+    except (ProtectedError, IntegrityError):
+        raise PatientHasAppointments() from None
+
+
+def _save_unique(patient: Patient, **kwargs: Any) -> None:
+    try:
+        with transaction.atomic():
+            patient.save(**kwargs)
+    except IntegrityError as exc:
+        if DOCUMENT_CONSTRAINT not in str(exc):
+            raise
+        existing = patient_find_by_document(
+            document_type_id=patient.document_type_id, document_number=patient.document_number
+        )
+        raise PatientExists(existingPatientId=str(existing.pk) if existing else None) from None

@@ -1,0 +1,167 @@
+"""Request dialects: the spellings of the integration contract, normalised before validation.
+
+Clients built from the seeds send the same body in different shapes (seed 000 camelCase, the
+seed 001 README snake_case, n8n's envelope ``{"eventType": "PATIENT", "actionType": "CREATE"}``).
+:func:`normalize_body` turns any of them into the canonical camelCase keys the serializers use,
+and remembers how each field was spelled so that errors name fields as the client sent them.
+
+* ``first_name`` and ``firstName`` are the same field; both at once is a 400 ``conflicting_fields``.
+* Extra aliases (seed 001's ``start_datetime``) map to a canonical name.
+* Keys nobody knows are a 400 ``unknown_fields`` (a typo must not silently do nothing).
+* The envelope, when present, must name the right entity and an allowed action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import humps
+from rest_framework.exceptions import ValidationError
+
+from secre.problems import ConflictingFields, UnknownFields
+
+ENVELOPE_KEYS = {"eventType": ("eventType", "event_type"), "actionType": ("actionType", "action_type")}
+
+
+def canonical_name(key: str, fields: Collection[str], aliases: Mapping[str, str]) -> str | None:
+    """The canonical (camelCase) field a request key stands for, or None when unknown."""
+    if key in fields:
+        return key
+    if key in aliases:
+        return aliases[key]
+    camel = humps.camelize(key)
+    return camel if camel in fields else None
+
+
+def normalize_body(
+    data: Any,
+    *,
+    fields: Collection[str],
+    aliases: Mapping[str, str] | None = None,
+    event_type: str | None = None,
+    allowed_actions: Collection[str] = (),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return ``(body with canonical keys, {canonical name: name as sent})``.
+
+    Raises ``ValidationError`` (400 validation_error) when the body is not a JSON object or the
+    envelope is wrong, :class:`ConflictingFields` and :class:`UnknownFields` as described above.
+    """
+    aliases = aliases or {}
+    if not isinstance(data, Mapping):
+        raise ValidationError({"non_field_errors": ["The request body must be a JSON object."]}, code="invalid")
+    body: dict[str, Any] = {}
+    spelling: dict[str, str] = {}
+    unknown: list[str] = []
+    envelope: dict[str, tuple[str, Any]] = {}
+    for key, value in data.items():
+        envelope_name = next((name for name, spellings in ENVELOPE_KEYS.items() if key in spellings), None)
+        if envelope_name is not None and event_type is not None:
+            envelope[envelope_name] = (key, value)
+            continue
+        name = canonical_name(key, fields, aliases)
+        if name is None:
+            unknown.append(key)
+            continue
+        if name in body:
+            raise ConflictingFields(
+                f"'{spelling[name]}' and '{key}' are the same field; send one of them.",
+                errors=[
+                    {"field": spelling[name], "message": "Given twice in two spellings.", "code": "conflicting"},
+                    {"field": key, "message": "Given twice in two spellings.", "code": "conflicting"},
+                ],
+            )
+        body[name] = value
+        spelling[name] = key
+    if unknown:
+        raise UnknownFields(
+            f"Unknown field(s): {', '.join(sorted(unknown))}.",
+            errors=[{"field": key, "message": "This field is not accepted here.", "code": "unknown_field"} for key in unknown],
+        )
+    _check_envelope(envelope, event_type, allowed_actions)
+    return body, spelling
+
+
+def _check_envelope(
+    envelope: dict[str, tuple[str, Any]], event_type: str | None, allowed_actions: Collection[str]
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if "eventType" in envelope:
+        key, value = envelope["eventType"]
+        if value != event_type:
+            errors[key] = [f"Must be {event_type!r} on this endpoint."]
+    if "actionType" in envelope:
+        key, value = envelope["actionType"]
+        if value not in allowed_actions:
+            errors[key] = [f"Must be one of {', '.join(sorted(allowed_actions))} on this operation."]
+    if errors:
+        raise ValidationError(errors, code="invalid_envelope")
+
+
+def query_param(params: Mapping[str, str], name: str, *aliases: str) -> tuple[str | None, str]:
+    """Read a query parameter given in camelCase, snake_case or a listed alias.
+
+    Returns ``(value, spelling used)``; two spellings at once is a 400 ``conflicting_fields``.
+    """
+    candidates = [name, humps.decamelize(name), *aliases]
+    present = [key for key in dict.fromkeys(candidates) if key in params]
+    if len(present) > 1:
+        raise ConflictingFields(
+            f"'{present[0]}' and '{present[1]}' are the same parameter; send one of them.",
+            errors=[{"field": key, "message": "Given twice in two spellings.", "code": "conflicting"} for key in present],
+        )
+    if not present:
+        return None, name
+    return params[present[0]], present[0]
+
+
+def validated_body(
+    request,
+    serializer_class,
+    *,
+    event_type: str | None = None,
+    allowed_actions: Collection[str] = (),
+    partial: bool = False,
+    aliases: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Normalise ``request.data`` and validate it with ``serializer_class``; return validated_data.
+
+    ``defaults`` (canonical names) fill fields the body does not give, such as ids from the URL.
+    Field names in any validation error are reported as the client spelled them. Raises the
+    400s of :func:`normalize_body` and DRF's ValidationError.
+    """
+    writable = [name for name, field in serializer_class().fields.items() if not field.read_only]
+    body, spelling = normalize_body(
+        request.data,
+        fields=writable,
+        aliases=aliases,
+        event_type=event_type,
+        allowed_actions=allowed_actions,
+    )
+    for name, value in (defaults or {}).items():
+        body.setdefault(name, value)
+    request._request.field_spelling = spelling
+    serializer = serializer_class(data=body, partial=partial, context=context or {"request": request})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def validated_query(request, serializer_class, *, names: Collection[str]) -> dict[str, Any]:
+    """Validate query parameters (camelCase or snake_case) with ``serializer_class``.
+
+    Unknown parameters are ignored (proxies and n8n add their own); two spellings of one
+    parameter are a 400 ``conflicting_fields``.
+    """
+    body: dict[str, Any] = {}
+    spelling: dict[str, str] = {}
+    for name in names:
+        value, used = query_param(request.query_params, name)
+        if value is not None:
+            body[name] = value
+            spelling[name] = used
+    request._request.field_spelling = spelling
+    serializer = serializer_class(data=body)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -1,0 +1,43 @@
+"""OpenAPI helpers shared by every app: the problem-details schema and standard error responses."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+FieldErrorsSerializer = inline_serializer(
+    name="FieldError",
+    many=True,
+    required=False,
+    fields={
+        "field": serializers.CharField(allow_null=True, help_text="Field name as the request spelled it."),
+        "message": serializers.CharField(),
+        "code": serializers.CharField(help_text="Machine-readable reason, e.g. required, invalid."),
+    },
+)
+
+ProblemSerializer = inline_serializer(
+    name="Problem",
+    fields={
+        "type": serializers.CharField(help_text="urn:secre:problem:<code>"),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(help_text="Stable error code (docs/errors.md)."),
+        "requestId": serializers.CharField(help_text="Same as the X-Request-ID response header."),
+        "errors": FieldErrorsSerializer,
+    },
+)
+
+
+def problem(description: str) -> OpenApiResponse:
+    """An ``application/problem+json`` response with a description listing its codes."""
+    return OpenApiResponse(response=ProblemSerializer, description=description)
+
+
+VALIDATION = problem(
+    "validation_error, conflicting_fields, unknown_fields or malformed_request: the errors list names each field."
+)
+UNAUTHENTICATED = problem("authentication_failed: missing, malformed, unknown, revoked or expired X-Api-Key.")
+NOT_FOUND = problem("not_found: no such object in this tenant.")
+COMMON_ERRORS = {401: UNAUTHENTICATED}

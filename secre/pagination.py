@@ -1,0 +1,62 @@
+"""Cursor pagination for every list: ``{"results": [...], "next": url|null, "previous": url|null}``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class StablePagination(CursorPagination):
+    """Keyset pagination in a stable order (``id``: UUIDv7, so creation order), absolute links.
+
+    ``pageSize`` is 1-100 (default 20); anything else is a 400 naming ``pageSize``. Links honour
+    ``X-Forwarded-Proto``/``-Host`` behind a proxy. The cursor is opaque and carries no personal data.
+    """
+
+    ordering = "id"
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "pageSize"
+    max_page_size = MAX_PAGE_SIZE
+    cursor_query_param = "cursor"
+
+    def __init__(self, page_size: object | None = None) -> None:
+        # A page size given in a JSON body (POST .../search) instead of the query string.
+        self.body_page_size = page_size
+
+    def get_page_size(self, request) -> int:
+        raw = self.body_page_size
+        if raw is None:
+            raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+            if isinstance(raw, bool) or str(size) != str(raw).strip():
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValidationError({"pageSize": ["A whole number from 1 to 100 is required."]}, code="invalid")
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError({"pageSize": ["Must be from 1 to 100."]}, code="out_of_range")
+        return size
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            OrderedDict([("results", data), ("next", self.get_next_link()), ("previous", self.get_previous_link())])
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["results", "next", "previous"],
+            "properties": {
+                "results": schema,
+                "next": {"type": "string", "format": "uri", "nullable": True},
+                "previous": {"type": "string", "format": "uri", "nullable": True},
+            },
+        }
