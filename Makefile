@@ -1,0 +1,78 @@
+# Secre: every command a developer, CI or ops needs. `make help` lists them.
+# Without DATABASE_URL, commands run against the embedded development PostgreSQL (secre/devdb.py),
+# started for the command and stopped after it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
+WITH_DB := $(PY) -m secre.devdb exec --
+# A per-checkout development secret (never used when SECRET_KEY is set, as in production).
+LOCAL_SECRET := .secre/secret-key
+ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET))}"
+PORT ?= 8000
+PYTEST_ARGS ?=
+# CI's PostgreSQL server for `make test-server` (superuser with trust auth).
+PG_SERVER ?= 127.0.0.1:5432
+
+.PHONY: help venv run test test-server migrate seed worker lint format up down bench manage clean-db
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP) $(LOCAL_SECRET) ## create .venv with the pinned requirements
+
+$(LOCAL_SECRET):
+	@mkdir -p .secre && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@ && chmod 600 $@
+
+run: venv ## migrate, seed the demo tenant, serve the API on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
+	@$(ENV) SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false PORT=$(PORT) $(WITH_DB) sh -c '\
+	  $(PY) manage.py migrate --no-input -v 0 && \
+	  $(PY) manage.py seed_demo && \
+	  exec $(VENV)/bin/gunicorn secre.wsgi -c docker/gunicorn.conf.py --bind 127.0.0.1:$(PORT)'
+
+test: venv ## run the whole test suite against real PostgreSQL
+	@$(ENV) $(WITH_DB) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-server: venv ## isolation and migration tests on the server at PG_SERVER (CI's PostgreSQL 15)
+	$(PY) -m secre.devdb provision --admin-url postgresql://postgres@$(PG_SERVER)/postgres
+	@$(ENV) DATABASE_URL=postgresql://secre_app@$(PG_SERVER)/secre \
+	  DATABASE_OWNER_URL=postgresql://secre_owner@$(PG_SERVER)/secre \
+	  $(VENV)/bin/pytest -m "isolation or migrations" $(PYTEST_ARGS)
+
+migrate: venv ## apply migrations (as the owner role)
+	@$(ENV) $(WITH_DB) $(PY) manage.py migrate
+
+seed: venv ## create or reuse the demo tenant, key and patients
+	@$(ENV) $(WITH_DB) $(PY) manage.py seed_demo
+
+manage: venv ## run a manage.py command: make manage ARGS="create_tenant 'Clínica Norte'"
+	@$(ENV) $(WITH_DB) $(PY) manage.py $(ARGS)
+
+lint: venv ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv ## format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+up: ## docker compose: api, db, redis (pgadmin with --profile tools)
+	docker compose up -d --build
+
+down: ## stop the compose stack
+	docker compose down
+
+bench: venv ## load 1M patients and measure the API under gunicorn (long; not in CI)
+	@$(ENV) $(WITH_DB) $(PY) -m scripts.bench $(BENCH_ARGS)
+
+clean-db: ## stop and delete the embedded development database
+	-$(PY) -m secre.devdb stop
+	rm -rf .secre/pgdata .secre/run .secre/demo-api-key
