@@ -142,6 +142,9 @@ def validated_body(
     )
     for name, value in (defaults or {}).items():
         body.setdefault(name, value)
+    if any(sent != name and "_" in sent for name, sent in spelling.items()):
+        # A snake_case client: name fields it did not send (missing ones) in snake_case too.
+        spelling = {name: humps.decamelize(name) for name in writable} | spelling
     request._request.field_spelling = spelling
     serializer = serializer_class(data=body, partial=partial, context=context or {"request": request})
     serializer.is_valid(raise_exception=True)

@@ -8,6 +8,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from secre.dialects import query_param
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -32,7 +34,7 @@ class StablePagination(CursorPagination):
     def get_page_size(self, request) -> int:
         raw = self.body_page_size
         if raw is None:
-            raw = request.query_params.get(self.page_size_query_param)
+            raw, _ = query_param(request.query_params, self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
         try:

@@ -220,6 +220,20 @@ class ProblemDetailsExceptionHandler(ExceptionHandler):
             )
 
 
+def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's 400 handler (for example a Host header outside ALLOWED_HOSTS)."""
+    return problem_response(
+        status_code=400, code="bad_request", title="Bad request", detail="The request is not acceptable.", request=request
+    )
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's 403 handler (for example a failed CSRF check outside the API)."""
+    return problem_response(
+        status_code=403, code="permission_denied", title="Permission denied", detail="Forbidden.", request=request
+    )
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's 404 handler (unknown URLs outside DRF)."""
     return problem_response_for(NotFound("No such endpoint."), request)

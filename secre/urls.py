@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from tenants.views import health
 
+handler400 = "secre.problems.handler400"
+handler403 = "secre.problems.handler403"
 handler404 = "secre.problems.handler404"
 handler500 = "secre.problems.handler500"
 
