@@ -4,10 +4,10 @@ FHIR mapping: Patient = FHIR Patient; documentTypeId + documentNumber = Patient.
 (type + value); habeasData = Consent (Colombian Law 1581 of 2012 data-processing consent).
 """
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Func, TextField
 from django.db.models.functions import Lower
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from phonenumber_field.modelfields import PhoneNumberField
 from uuid_utils.compat import uuid7
 

@@ -39,7 +39,9 @@ class PatientSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(read_only=True)
     firstName = serializers.CharField(source="first_name", max_length=100)
-    secondName = serializers.CharField(source="second_name", max_length=100, required=False, allow_null=True, allow_blank=True)
+    secondName = serializers.CharField(
+        source="second_name", max_length=100, required=False, allow_null=True, allow_blank=True
+    )
     firstLastName = serializers.CharField(source="first_last_name", max_length=100)
     secondLastName = serializers.CharField(
         source="second_last_name", max_length=100, required=False, allow_null=True, allow_blank=True

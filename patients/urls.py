@@ -1,8 +1,7 @@
 """Routes of the patients app under /v1 (trailing slash optional)."""
 
-from secre.routers import OptionalSlashRouter
-
 from patients import views
+from secre.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("patients", views.PatientViewSet, basename="patient")

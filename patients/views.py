@@ -62,7 +62,9 @@ SEED_000_UPDATE = OpenApiExample(
     value={"eventType": "PATIENT", "actionType": "UPDATE", "cellPhone": "3001112233", "customFields": {"vip": True}},
 )
 DOCUMENT_PARAMETERS = [
-    OpenApiParameter("documentTypeId", OpenApiTypes.INT, OpenApiParameter.PATH, description="Document type id (1 = CC)."),
+    OpenApiParameter(
+        "documentTypeId", OpenApiTypes.INT, OpenApiParameter.PATH, description="Document type id (1 = CC)."
+    ),
     OpenApiParameter("documentNumber", OpenApiTypes.STR, OpenApiParameter.PATH, description="Document number."),
 ]
 FILTER_PARAMETERS = [
@@ -187,9 +189,7 @@ class PatientViewSet(viewsets.ViewSet):
                 document_type_id=document_type_id, document_number=documentNumber
             )
             return Response(PatientSerializer(patient).data)
-        existing = selectors.patient_find_by_document(
-            document_type_id=document_type_id, document_number=documentNumber
-        )
+        existing = selectors.patient_find_by_document(document_type_id=document_type_id, document_number=documentNumber)
         # The document comes from the URL; the body may repeat it but not contradict it.
         data = validated_body(
             request,
@@ -204,7 +204,9 @@ class PatientViewSet(viewsets.ViewSet):
         patient, created = services.patient_upsert_by_document(
             tenant=request.tenant, document_type_id=document_type_id, document_number=documentNumber, data=data
         )
-        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            PatientSerializer(patient).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(
         summary="Search patients with the filters in a JSON body (keeps personal data out of URLs)",

@@ -98,9 +98,7 @@ def _server_user() -> str | None:
     return os.environ.get("SECRE_DEVDB_USER", "nobody")
 
 
-def _run(
-    args: list[str], *, as_server_user: bool = True, check: bool = True, **kwargs
-) -> subprocess.CompletedProcess:
+def _run(args: list[str], *, as_server_user: bool = True, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     user = _server_user() if as_server_user else None
     if user is not None:
         entry = pwd.getpwnam(user)

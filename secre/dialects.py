@@ -76,7 +76,10 @@ def normalize_body(
     if unknown:
         raise UnknownFields(
             f"Unknown field(s): {', '.join(sorted(unknown))}.",
-            errors=[{"field": key, "message": "This field is not accepted here.", "code": "unknown_field"} for key in unknown],
+            errors=[
+                {"field": key, "message": "This field is not accepted here.", "code": "unknown_field"}
+                for key in unknown
+            ],
         )
     _check_envelope(envelope, event_type, allowed_actions)
     return body, spelling
@@ -108,7 +111,9 @@ def query_param(params: Mapping[str, str], name: str, *aliases: str) -> tuple[st
     if len(present) > 1:
         raise ConflictingFields(
             f"'{present[0]}' and '{present[1]}' are the same parameter; send one of them.",
-            errors=[{"field": key, "message": "Given twice in two spellings.", "code": "conflicting"} for key in present],
+            errors=[
+                {"field": key, "message": "Given twice in two spellings.", "code": "conflicting"} for key in present
+            ],
         )
     if not present:
         return None, name

@@ -41,3 +41,11 @@ VALIDATION = problem(
 UNAUTHENTICATED = problem("authentication_failed: missing, malformed, unknown, revoked or expired X-Api-Key.")
 NOT_FOUND = problem("not_found: no such object in this tenant.")
 COMMON_ERRORS = {401: UNAUTHENTICATED}
+
+
+def paths_without_trailing_slash(result, generator, request, public):
+    """Show paths as the contract writes them (``/v1/patients``); both spellings are served."""
+    result["paths"] = {
+        (path[:-1] if path.endswith("/") and path != "/" else path): item for path, item in result["paths"].items()
+    }
+    return result

@@ -42,7 +42,7 @@ class StablePagination(CursorPagination):
             if isinstance(raw, bool) or str(size) != str(raw).strip():
                 raise ValueError
         except (TypeError, ValueError):
-            raise ValidationError({"pageSize": ["A whole number from 1 to 100 is required."]}, code="invalid")
+            raise ValidationError({"pageSize": ["A whole number from 1 to 100 is required."]}, code="invalid") from None
         if not 1 <= size <= self.max_page_size:
             raise ValidationError({"pageSize": ["Must be from 1 to 100."]}, code="out_of_range")
         return size

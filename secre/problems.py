@@ -130,9 +130,7 @@ def problem_response(
     **extra: Any,
 ) -> JsonResponse:
     """A plain Django response carrying a problem body (for middleware and Django handlers)."""
-    body = problem_body(
-        status_code=status_code, code=code, title=title, detail=detail, request=request, extra=extra
-    )
+    body = problem_body(status_code=status_code, code=code, title=title, detail=detail, request=request, extra=extra)
     return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
@@ -177,9 +175,7 @@ class ProblemDetailsFormatter(ExceptionFormatter):
                 }
                 for error in flatten_errors(exc.detail)
             ]
-            detail = "; ".join(
-                f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
-            )
+            detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return problem_body(
             status_code=exc.status_code,
             code=code,
@@ -223,7 +219,11 @@ class ProblemDetailsExceptionHandler(ExceptionHandler):
 def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's 400 handler (for example a Host header outside ALLOWED_HOSTS)."""
     return problem_response(
-        status_code=400, code="bad_request", title="Bad request", detail="The request is not acceptable.", request=request
+        status_code=400,
+        code="bad_request",
+        title="Bad request",
+        detail="The request is not acceptable.",
+        request=request,
     )
 
 

@@ -148,10 +148,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}}
-    },
-    "SECURITY": [{"ApiKeyAuth": []}],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "secre.openapi.paths_without_trailing_slash",
+    ],
 }
 
 # Phone numbers are stored in E.164; national numbers are read in this region (ISO 3166 alpha-2).

@@ -79,9 +79,9 @@ def api_key_touch(*, client: ApiClient) -> None:
     now = timezone.now()
     if client.last_used_at is not None and now - client.last_used_at < LAST_USED_RESOLUTION:
         return
-    TenantAPIKey.objects.filter(pk=client.api_key_id).exclude(
-        last_used_at__gte=now - LAST_USED_RESOLUTION
-    ).update(last_used_at=now)
+    TenantAPIKey.objects.filter(pk=client.api_key_id).exclude(last_used_at__gte=now - LAST_USED_RESOLUTION).update(
+        last_used_at=now
+    )
 
 
 def api_key_create(*, tenant: Tenant, name: str, expires_at: datetime | None = None) -> tuple[TenantAPIKey, str]:
@@ -99,9 +99,7 @@ def api_key_revoke(*, api_key: TenantAPIKey) -> TenantAPIKey:
     return api_key
 
 
-def api_key_rotate(
-    *, api_key: TenantAPIKey, grace: timedelta = timedelta(0)
-) -> tuple[TenantAPIKey, str]:
+def api_key_rotate(*, api_key: TenantAPIKey, grace: timedelta = timedelta(0)) -> tuple[TenantAPIKey, str]:
     """Create a successor (new id and secret, same name) and let ``api_key`` expire after ``grace``
     (0: at once). Returns the successor and its plaintext."""
     successor, plaintext = api_key_create(tenant=api_key.tenant, name=api_key.name)

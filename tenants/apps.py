@@ -9,4 +9,4 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import checks  # noqa: F401  (registers the database-role system check)
+        from tenants import checks, schema  # noqa: F401  (register the role check and the OpenAPI scheme)

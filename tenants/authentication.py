@@ -3,7 +3,6 @@
 from rest_framework.authentication import BaseAuthentication
 
 
-
 class TenantAPIKeyAuthentication(BaseAuthentication):
     """Expose the middleware's :class:`tenants.api_keys.ApiClient` as ``request.user`` and ``request.auth``.
 

@@ -73,13 +73,9 @@ def load(apps, schema_editor):
             model.objects.using(using).update_or_create(id=pk, defaults={"code": code, "name": name})
 
 
-def unload(apps, schema_editor):
-    using = schema_editor.connection.alias
-    for model_name, rows in CATALOGUES:
-        apps.get_model("patients", model_name).objects.using(using).filter(id__in=[r[0] for r in rows]).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("patients", "0001_initial")]
 
-    operations = [migrations.RunPython(load, unload)]
+    # Reversing keeps the rows: they are harmless, and deleting referenced rows only to drop the tables
+    # right after would queue deferred foreign-key checks that block the DROP.
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -171,7 +171,9 @@ def test_by_document_get_and_put_upsert(api):
     assert api.get(url).status_code == 404
     created = api.put(url, {"first_name": "Juan", "first_last_name": "Pérez"}, format="json")
     assert created.status_code == 201, created.content
-    updated = api.put(url + "/", {"cellPhone": "3001112233", "actionType": "UPDATE", "eventType": "PATIENT"}, format="json")
+    updated = api.put(
+        url + "/", {"cellPhone": "3001112233", "actionType": "UPDATE", "eventType": "PATIENT"}, format="json"
+    )
     assert updated.status_code == 200
     assert updated.json()["id"] == created.json()["id"]
     assert updated.json()["cellPhone"] == "+573001112233" and updated.json()["firstName"] == "Juan"
@@ -184,7 +186,9 @@ def test_by_document_get_and_put_upsert(api):
 def test_list_filters(api):
     tenant = api.tenant
     juan = PatientFactory(tenant=tenant, first_name="Juan", first_last_name="Pérez", cell_phone="+573001234567")
-    PatientFactory(tenant=tenant, first_name="Ana", first_last_name="Gómez", email="ana@example.com", phone="+576015551234")
+    PatientFactory(
+        tenant=tenant, first_name="Ana", first_last_name="Gómez", email="ana@example.com", phone="+576015551234"
+    )
     PatientFactory(tenant=tenant, first_name="Luz", first_last_name="100%_real")
 
     def ids(**params):

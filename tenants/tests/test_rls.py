@@ -29,7 +29,8 @@ def test_tests_run_as_a_runtime_role_that_cannot_bypass_rls():
     row = None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb"
+            " FROM pg_roles WHERE rolname = current_user"
         )
         row = cursor.fetchone()
     assert row == (RUNTIME_ROLE, False, False, False, False)
@@ -158,8 +159,13 @@ def test_composite_foreign_key_refuses_a_cross_tenant_reference():
     references another tenant's row even though a plain foreign key would accept it."""
     operation = AddTenantForeignKey(model_name="child", field="parent", to_table="scratch_parent")
     with connections["owner"].cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE scratch_parent (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, UNIQUE (tenant_id, id))")
-        cursor.execute("CREATE TEMP TABLE scratch_child (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, parent_id uuid REFERENCES scratch_parent (id))")
+        cursor.execute(
+            "CREATE TEMP TABLE scratch_parent (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, UNIQUE (tenant_id, id))"
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE scratch_child (id uuid PRIMARY KEY, tenant_id uuid NOT NULL,"
+            " parent_id uuid REFERENCES scratch_parent (id))"
+        )
         for statement in operation.forwards_sql("scratch_child"):
             cursor.execute(statement.replace('"scratch_parent"', "pg_temp.scratch_parent"))
         tenant_a, tenant_b, parent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

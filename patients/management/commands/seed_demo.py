@@ -18,8 +18,18 @@ from tenants.services import tenant_create
 DEMO_TENANT_ID = uuid.UUID("019a0000-0000-7000-8000-00000000de30")
 DEMO_TENANT_NAME = "Clínica Demo"
 DEMO_PATIENTS = [
-    {"first_name": "Ana", "first_last_name": "Rodríguez", "document_number": "1000000001", "cell_phone": "+573001000001"},
-    {"first_name": "Carlos", "first_last_name": "Muñoz", "document_number": "1000000002", "cell_phone": "+573001000002"},
+    {
+        "first_name": "Ana",
+        "first_last_name": "Rodríguez",
+        "document_number": "1000000001",
+        "cell_phone": "+573001000001",
+    },
+    {
+        "first_name": "Carlos",
+        "first_last_name": "Muñoz",
+        "document_number": "1000000002",
+        "cell_phone": "+573001000002",
+    },
     {"first_name": "Lucía", "first_last_name": "Peña", "document_number": "1000000003", "cell_phone": "+573001000003"},
 ]
 
@@ -52,13 +62,14 @@ class Command(OpsCommand):
         port = os.environ.get("PORT", "8000")
         curl = (
             f"curl -X POST http://127.0.0.1:{port}/v1/patients/ -H 'Content-Type: application/json' "
-            f"-H 'X-Api-Key: {plaintext}' -d '{{\"first_name\": \"Juan\", \"first_last_name\": \"Pérez\", "
+            f'-H \'X-Api-Key: {plaintext}\' -d \'{{"first_name": "Juan", "first_last_name": "Pérez", '
             '"birth_date": "1990-05-15", "gender_id": 1, "document_type_id": 1, "document_number": "12345678", '
-            "\"phone\": \"3001234567\", \"email\": \"juan.perez@example.com\"}'"
+            '"phone": "3001234567", "email": "juan.perez@example.com"}\''
         )
         self.emit(
             options,
-            f"Demo tenant {tenant.id} with {len(DEMO_PATIENTS)} demo patients.\nDemo API key: {plaintext}\nTry:\n{curl}",
+            f"Demo tenant {tenant.id} with {len(DEMO_PATIENTS)} demo patients.\n"
+            f"Demo API key: {plaintext}\nTry:\n{curl}",
             {"tenantId": str(tenant.id), "apiKeyId": str(key_id), "apiKey": plaintext},
         )
 

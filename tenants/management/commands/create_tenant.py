@@ -8,7 +8,7 @@ from tenants.services import tenant_create
 
 
 class Command(OpsCommand):
-    help = "Create a tenant (clinic). --json prints {\"tenantId\": ...}."
+    help = 'Create a tenant (clinic). --json prints {"tenantId": ...}.'
 
     def add_arguments(self, parser):
         super().add_arguments(parser)

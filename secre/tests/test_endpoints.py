@@ -1,0 +1,43 @@
+"""Project-level endpoints: health, OpenAPI document and UIs, unknown URLs."""
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_checks_the_database_without_a_key():
+    response = APIClient().get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_unknown_url_is_a_problem_404():
+    response = APIClient().get("/nothing-here")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_openapi_document_has_the_key_scheme_and_documented_errors():
+    response = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["components"]["securitySchemes"]["ApiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+    }
+    create = schema["paths"]["/v1/patients"]["post"]
+    assert {"201", "400", "401", "409"} <= set(create["responses"])
+    examples = create["requestBody"]["content"]["application/json"]["examples"]
+    assert any(e["value"].get("first_name") == "Juan" for e in examples.values())
+    assert "/v1/patients/by-document/{documentTypeId}/{documentNumber}" in schema["paths"]
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_are_served_without_internet(path):
+    response = APIClient().get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
