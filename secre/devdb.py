@@ -217,7 +217,8 @@ def run_with_database(command: list[str]) -> int:
     """Run ``command`` with a database available; stop the embedded server afterwards if we started it.
 
     With ``DATABASE_URL`` set nothing is started: the command simply runs. Ctrl-C reaches the
-    command (same process group); the server is stopped once the command has exited.
+    command directly (same process group) and SIGTERM is forwarded to it; the server is stopped
+    once the command has exited. Returns the command's exit status.
     """
     started = False
     if not os.environ.get("DATABASE_URL"):
@@ -225,13 +226,13 @@ def run_with_database(command: list[str]) -> int:
         if not started:
             provision(admin_url=None)
     child = subprocess.Popen(command)
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signal.SIGTERM))
     try:
         while True:
             try:
                 return child.wait()
             except KeyboardInterrupt:
-                # The child got the same SIGINT; wait for it to finish shutting down.
-                continue
+                continue  # the child got the same SIGINT; wait for it to shut down
     finally:
         if started:
             stop()
@@ -262,7 +263,6 @@ def main(argv: list[str] | None = None) -> int:
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
             parser.error("exec needs a command after --")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         return run_with_database(command)
     return 0
 

@@ -173,8 +173,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_path": {"()": "secre.log_filters.RedactRequestPath"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_path"]},
+    },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Django logs every 4xx with the raw path, which can carry documents: keep it to warnings of 5xx.
+    # Django logs every 4xx/5xx with the raw path (documents!): only 5xx, and with the route instead.
     "loggers": {"django.request": {"level": "ERROR"}},
 }
