@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # CI's PostgreSQL server for `make test-server` (superuser with trust auth).
 PG_SERVER ?= 127.0.0.1:5432
 
-.PHONY: help venv run test test-server migrate seed worker lint format up down bench manage clean-db
+.PHONY: help venv run test test-server migrate seed lint format up down bench manage clean-db
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'

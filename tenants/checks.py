@@ -8,7 +8,8 @@ from django.db import connections
 def check_runtime_role(app_configs, databases=None, **kwargs):
     """Error when the ``default`` connection is a superuser or BYPASSRLS role (RLS would protect nobody).
 
-    Runs with ``manage.py check --database default`` and before ``migrate``.
+    Runs with ``manage.py check --database default`` (the image and CI run it; ``migrate`` only
+    checks the owner connection it migrates).
     """
     if not databases or "default" not in databases:
         return []

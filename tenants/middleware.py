@@ -17,6 +17,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Under /v1 everything needs a tenant key except the OpenAPI document.
 _PUBLIC_API_PATHS = ("/v1/schema",)
+# Liveness must answer (503) when the database is down, so it runs outside the request transaction.
+_NO_TRANSACTION_PATHS = ("/health", "/health/")
 
 
 def _needs_api_key(path: str) -> bool:
@@ -44,6 +46,11 @@ class TenancyMiddleware:
         request.request_id = presented_id if _SANE_REQUEST_ID.match(presented_id) else uuid.uuid4().hex
         request.tenant = None
         request.api_client = None
+
+        if request.path in _NO_TRANSACTION_PATHS:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request.request_id
+            return response
 
         tenant_id = None
         if _needs_api_key(request.path):

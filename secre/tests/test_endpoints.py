@@ -52,3 +52,15 @@ def test_swagger_ui_assets_are_served_locally(client):
     response = Client().get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
+
+
+def test_health_is_503_when_the_database_is_down(monkeypatch):
+    from django.db import OperationalError, connection
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = APIClient().get("/health")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
