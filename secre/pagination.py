@@ -27,9 +27,11 @@ class StablePagination(CursorPagination):
     max_page_size = MAX_PAGE_SIZE
     cursor_query_param = "cursor"
 
-    def __init__(self, page_size: object | None = None) -> None:
+    def __init__(self, page_size: object | None = None, ordering: str | tuple[str, ...] | None = None) -> None:
         # A page size given in a JSON body (POST .../search) instead of the query string.
         self.body_page_size = page_size
+        if ordering is not None:
+            self.ordering = ordering
 
     def get_page_size(self, request) -> int:
         raw = self.body_page_size

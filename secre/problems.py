@@ -69,6 +69,15 @@ class AuthenticationFailed(Problem):
     default_detail = "A valid X-Api-Key header is required."
 
 
+class PermissionDenied(Problem):
+    """403: the key may not do this; ``missingScope`` names the scope it lacks."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    title = "Permission denied"
+    default_detail = "This API key may not do this."
+
+
 class NotFound(Problem):
     """404: no such object in this tenant. Another tenant's id is exactly like a missing one."""
 
@@ -154,7 +163,12 @@ class ProblemDetailsFormatter(ExceptionFormatter):
         request = self.context.get("request")
         django_request = getattr(request, "_request", request)
         if isinstance(exc, Problem):
-            code, title, extra = exc.default_code, exc.title, exc.extra
+            code, title, extra = exc.default_code, exc.title, dict(exc.extra)
+            if isinstance(extra.get("errors"), list):
+                spelling = getattr(django_request, "field_spelling", {})
+                extra["errors"] = [
+                    {**error, "field": _request_spelling(error.get("field"), spelling)} for error in extra["errors"]
+                ]
         else:
             code, title = _DRF_CODES.get(type(exc), (None, None)) or (None, None)
             extra = {}

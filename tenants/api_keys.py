@@ -33,8 +33,14 @@ class ApiClient:
     key_name: str
     tenant: Tenant
     last_used_at: datetime | None
+    # Key scopes: every key reads and writes; `overbook` (booking outside availability) and `admin`
+    # are granted per key once key scopes are stored (issue #4). Until then no key has them.
+    scopes: frozenset[str] = frozenset({"read", "write"})
 
     is_authenticated = True
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 def resolve_api_key(presented: str | None) -> ApiClient:

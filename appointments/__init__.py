@@ -1,0 +1,1 @@
+"""Scheduling: doctors, weekly availability, blocked time, closed days, slots and appointments."""

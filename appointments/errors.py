@@ -1,0 +1,103 @@
+"""Errors of the scheduling capability (catalogue: docs/errors.md)."""
+
+from rest_framework import status
+
+from secre.problems import Problem
+
+
+class NonexistentLocalTime(Problem):
+    """400: a naive time that does not exist in the tenant's zone (skipped by a daylight-saving change)."""
+
+    default_code = "nonexistent_local_time"
+    title = "Nonexistent local time"
+    default_detail = "This local time does not exist in the clinic's time zone (daylight-saving gap)."
+
+
+class AmbiguousLocalTime(Problem):
+    """400: a naive time that happens twice in the tenant's zone; send it with an offset."""
+
+    default_code = "ambiguous_local_time"
+    title = "Ambiguous local time"
+    default_detail = "This local time happens twice in the clinic's time zone; send it with an offset."
+
+
+class InvalidTransition(Problem):
+    """409: the appointment's state cannot move there; ``allowedTransitions`` lists where it can."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "invalid_transition"
+    title = "Invalid state transition"
+    default_detail = "The appointment cannot move to this state."
+
+
+class SlotTaken(Problem):
+    """409: the doctor is booked to capacity at that time; ``conflictingAppointmentId`` names a booking."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "slot_taken"
+    title = "Slot taken"
+    default_detail = "The doctor is already booked at that time."
+
+
+class PatientBusy(Problem):
+    """409: the patient has another active appointment at that time (``conflictingAppointmentId``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "patient_busy"
+    title = "Patient busy"
+    default_detail = "The patient already has an appointment at that time."
+
+
+class OutsideAvailability(Problem):
+    """409: the time is outside the doctor's availability; ``reasons`` says why
+    (outside_hours, blocked, closed_day, in_past, doctor_inactive)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "outside_availability"
+    title = "Outside availability"
+    default_detail = "The doctor is not available at that time."
+
+
+class DoctorExists(Problem):
+    """409: a doctor with this document already exists in the tenant (``existingDoctorId``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "doctor_exists"
+    title = "Doctor already exists"
+    default_detail = "A doctor with this documentTypeId and documentNumber already exists."
+
+
+class DoctorHasAppointments(Problem):
+    """409: the doctor has appointments and cannot be deleted (deactivate with isActive=false)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "doctor_has_appointments"
+    title = "Doctor has appointments"
+    default_detail = "This doctor has appointments and cannot be deleted; set isActive to false instead."
+
+
+class OverlappingAvailability(Problem):
+    """409: the weekly rule overlaps another rule of the same doctor on the same day."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "overlapping_availability"
+    title = "Overlapping availability"
+    default_detail = "This rule overlaps another rule of the doctor on the same day."
+
+
+class CatalogCodeExists(Problem):
+    """409: the code (or clinic name) already exists in this catalog."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "catalog_code_exists"
+    title = "Already in the catalog"
+    default_detail = "This code already exists in the catalog."
+
+
+class ClosedDayExists(Problem):
+    """409: the clinic already has a closed day on that date."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "closed_day_exists"
+    title = "Closed day exists"
+    default_detail = "This date is already a closed day."

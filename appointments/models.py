@@ -1,0 +1,291 @@
+"""Scheduling data: doctors, their weekly rules and blocked time, closed days, clinics, catalogs,
+and appointments.
+
+FHIR mapping: Doctor = Practitioner; AvailabilityRule = Schedule.availableTime (HealthcareService
+availableTime shape); BlockedTime = Schedule with an unavailable period; a computed slot = Slot;
+Appointment = Appointment (state: scheduled = booked, confirmed = booked+confirmed, completed =
+fulfilled, cancelled = cancelled, no_show = noshow); Clinic = Location.
+"""
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from uuid_utils.compat import uuid7
+
+from patients.models import DocumentType, Patient
+from tenants.models import Tenant
+
+
+class TstzRange(Func):
+    """``tstzrange(start, end)``: a half-open time range, for the exclusion constraints."""
+
+    function = "tstzrange"
+    output_field = models.DateTimeField()  # only used inside constraints
+
+
+class Doctor(models.Model):
+    """A clinic's doctor (FHIR Practitioner), identified by (documentTypeId, documentNumber)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
+    document_number = models.CharField(max_length=32)
+    first_name = models.CharField(max_length=100)
+    second_name = models.CharField(max_length=100, null=True, blank=True)
+    first_last_name = models.CharField(max_length=100)
+    second_last_name = models.CharField(max_length=100, null=True, blank=True)
+    specialty = models.CharField(max_length=100, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_doctor_tenant_id_id_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "document_type", "document_number"], name="appointments_doctor_document_uniq"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "specialty"], name="appointments_doctor_specialty")]
+
+    def __str__(self) -> str:
+        return f"doctor {self.pk}"
+
+
+class Clinic(models.Model):
+    """A place of care of the tenant (FHIR Location); appointments may name one (clinicId)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=150)
+    address = models.CharField(max_length=250, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_clinic_tenant_id_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "name"], name="appointments_clinic_name_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogEntry(models.Model):
+    """A tenant's own code in a string catalog, on top of the built-in defaults (catalogs.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Modality(CatalogEntry):
+    """How care is given: presencial, virtual, domiciliaria, or a tenant's own code."""
+
+    class Meta(CatalogEntry.Meta):
+        verbose_name_plural = "modalities"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_modality_tenant_id_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "code"], name="appointments_modality_code_uniq"),
+        ]
+
+
+class AppointmentType(CatalogEntry):
+    """Why the patient comes: primera_vez, control, or a tenant's own code (FHIR appointmentType)."""
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_appointmenttype_tenant_id_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "code"], name="appointments_appointmenttype_code_uniq"),
+        ]
+
+
+class AvailabilityRule(models.Model):
+    """A weekly working window of a doctor in the tenant's local time (FHIR availableTime).
+
+    ``day_of_week`` is ISO (1 = Monday ... 7 = Sunday). Slots of ``appointment_duration_minutes``
+    are laid from ``start_time``; each takes ``capacity`` patients (1, or more for group sessions).
+    Several rules a day (split shifts) are normal. ``valid_from``/``valid_until`` bound it (inclusive).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="availability_rules")
+    day_of_week = models.PositiveSmallIntegerField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    appointment_duration_minutes = models.PositiveSmallIntegerField(default=30)
+    capacity = models.PositiveSmallIntegerField(default=1)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("day_of_week", "start_time", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_rule_tenant_id_id_uniq"),
+            models.CheckConstraint(condition=Q(day_of_week__gte=1, day_of_week__lte=7), name="appointments_rule_dow"),
+            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="appointments_rule_window"),
+            models.CheckConstraint(
+                condition=Q(appointment_duration_minutes__gte=5, appointment_duration_minutes__lte=480),
+                name="appointments_rule_duration",
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1, capacity__lte=100), name="appointments_rule_capacity"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=F("valid_until")),
+                name="appointments_rule_validity",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "doctor", "day_of_week"], name="appointments_rule_doctor_day")]
+
+    def __str__(self) -> str:
+        return f"rule {self.pk}"
+
+
+class BlockedTime(models.Model):
+    """A period a doctor cannot be booked (vacation, meeting): UTC instants, end exclusive."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="blocked_times")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("start", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_blocked_tenant_id_id_uniq"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointments_blocked_window"),
+        ]
+        indexes = [models.Index(fields=["tenant", "doctor", "start"], name="appointments_blocked_doctor")]
+
+    def __str__(self) -> str:
+        return f"blocked time {self.pk}"
+
+
+class ClosedDay(models.Model):
+    """A local calendar day the whole clinic is closed (a public holiday or the clinic's own)."""
+
+    class Source(models.TextChoices):
+        HOLIDAY = "holiday", "Public holiday"
+        CLINIC = "clinic", "Clinic"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    name = models.CharField(max_length=150)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINIC)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("date",)
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_closedday_tenant_id_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "date"], name="appointments_closedday_date_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Appointment(models.Model):
+    """A booked appointment (seed 000 Appointment; FHIR Appointment). Times are UTC, end exclusive.
+
+    ``capacity`` is copied from the availability rule at booking: 1 means the doctor's time is
+    exclusive (a database exclusion constraint keeps it so); above 1 is a group session. A patient
+    never has two overlapping active appointments (another exclusion constraint).
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CONFIRMED = "confirmed", "Confirmed"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No show"
+
+    class NotificationState(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATES = (State.SCHEDULED, State.CONFIRMED)
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    doctor = models.ForeignKey(Doctor, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    modality = models.CharField(max_length=40, null=True, blank=True)
+    appointment_type = models.CharField(max_length=40, null=True, blank=True)
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SCHEDULED)
+    notification_state = models.CharField(
+        max_length=10, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    capacity = models.PositiveSmallIntegerField(default=1)
+    # Booked beyond capacity or availability by a key with the `overbook` scope: outside the doctor
+    # exclusion constraint on purpose.
+    overbooked = models.BooleanField(default=False)
+    comment = models.TextField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=500, null=True, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("start", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_appointment_tenant_id_id_uniq"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointments_appointment_window"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="appointments_appointment_capacity"),
+            models.CheckConstraint(
+                condition=Q(custom_fields__isnull=False)
+                & models.lookups.Exact(Func("custom_fields", function="jsonb_typeof"), "object"),
+                name="appointments_appointment_custom_fields_object",
+            ),
+            ExclusionConstraint(
+                name="appointments_doctor_no_overlap",
+                expressions=[
+                    ("tenant", RangeOperators.EQUAL),
+                    ("doctor", RangeOperators.EQUAL),
+                    (TstzRange("start", "end"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(state__in=["scheduled", "confirmed"], capacity=1, overbooked=False),
+            ),
+            ExclusionConstraint(
+                name="appointments_patient_no_overlap",
+                expressions=[
+                    ("tenant", RangeOperators.EQUAL),
+                    ("patient", RangeOperators.EQUAL),
+                    (TstzRange("start", "end"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(state__in=["scheduled", "confirmed"]),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "doctor", "start"], name="appointments_doctor_start"),
+            models.Index(fields=["tenant", "patient", "start"], name="appointments_patient_start"),
+            models.Index(fields=["tenant", "start"], name="appointments_tenant_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appointment {self.pk}"

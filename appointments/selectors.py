@@ -1,0 +1,130 @@
+"""Reads of scheduling data. Every query runs under the caller's tenant context (RLS scopes it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clinic, ClosedDay, Doctor
+from secre.problems import NotFound
+
+
+def doctor_get(*, doctor_id: UUID) -> Doctor:
+    """Raises NotFound (404) for a missing id and for another tenant's id alike."""
+    try:
+        return Doctor.objects.get(pk=doctor_id)
+    except Doctor.DoesNotExist:
+        raise NotFound("No doctor with this id.") from None
+
+
+def doctor_find_by_document(*, document_type_id: int, document_number: str) -> Doctor | None:
+    return Doctor.objects.filter(document_type_id=document_type_id, document_number=document_number).first()
+
+
+def doctor_get_by_document(*, document_type_id: int, document_number: str) -> Doctor:
+    """Raises NotFound (404) when the tenant has no doctor with this document."""
+    doctor = doctor_find_by_document(document_type_id=document_type_id, document_number=document_number)
+    if doctor is None:
+        raise NotFound("No doctor with this document.")
+    return doctor
+
+
+def doctor_list(*, filters: dict[str, Any]) -> QuerySet[Doctor]:
+    """Doctors filtered by ``specialty`` (case-insensitive exact), document, ``isActive``; id order."""
+    queryset = Doctor.objects.all()
+    if "specialty" in filters:
+        queryset = queryset.filter(specialty__iexact=filters["specialty"])
+    if "documentTypeId" in filters:
+        queryset = queryset.filter(document_type_id=filters["documentTypeId"])
+    if "documentNumber" in filters:
+        queryset = queryset.filter(document_number=filters["documentNumber"])
+    if "isActive" in filters:
+        queryset = queryset.filter(is_active=filters["isActive"])
+    return queryset.order_by("id")
+
+
+def availability_rule_get(*, rule_id: UUID) -> AvailabilityRule:
+    try:
+        return AvailabilityRule.objects.select_related("doctor").get(pk=rule_id)
+    except AvailabilityRule.DoesNotExist:
+        raise NotFound("No availability rule with this id.") from None
+
+
+def availability_rule_list(*, doctor: Doctor) -> QuerySet[AvailabilityRule]:
+    return (
+        AvailabilityRule.objects.filter(doctor=doctor)
+        .select_related("doctor")
+        .order_by("day_of_week", "start_time", "id")
+    )
+
+
+def blocked_time_get(*, blocked_time_id: UUID) -> BlockedTime:
+    try:
+        return BlockedTime.objects.select_related("doctor").get(pk=blocked_time_id)
+    except BlockedTime.DoesNotExist:
+        raise NotFound("No blocked time with this id.") from None
+
+
+def blocked_time_list(
+    *, doctor: Doctor, start: datetime | None = None, end: datetime | None = None
+) -> QuerySet[BlockedTime]:
+    queryset = BlockedTime.objects.filter(doctor=doctor).select_related("doctor")
+    if start is not None:
+        queryset = queryset.filter(end__gt=start)
+    if end is not None:
+        queryset = queryset.filter(start__lt=end)
+    return queryset.order_by("start", "id")
+
+
+def closed_day_get(*, closed_day_id: UUID) -> ClosedDay:
+    try:
+        return ClosedDay.objects.get(pk=closed_day_id)
+    except ClosedDay.DoesNotExist:
+        raise NotFound("No closed day with this id.") from None
+
+
+def closed_day_list(*, year: int | None = None) -> QuerySet[ClosedDay]:
+    queryset = ClosedDay.objects.all()
+    if year is not None:
+        queryset = queryset.filter(date__year=year)
+    return queryset.order_by("date")
+
+
+def clinic_list() -> QuerySet[Clinic]:
+    return Clinic.objects.order_by("name")
+
+
+def appointment_get(*, appointment_id: UUID, for_update: bool = False) -> Appointment:
+    """Raises NotFound (404) for a missing id and for another tenant's id alike."""
+    queryset = Appointment.objects.select_related("patient", "doctor")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.get(pk=appointment_id)
+    except Appointment.DoesNotExist:
+        raise NotFound("No appointment with this id.") from None
+
+
+def appointment_list(*, filters: dict[str, Any]) -> QuerySet[Appointment]:
+    """Appointments starting in ``[start, end)``, by doctor or patient document, modality, state."""
+    queryset = Appointment.objects.select_related("patient", "doctor")
+    if filters.get("start") is not None:
+        queryset = queryset.filter(start__gte=filters["start"])
+    if filters.get("end") is not None:
+        queryset = queryset.filter(start__lt=filters["end"])
+    if "doctorDocumentTypeId" in filters:
+        queryset = queryset.filter(doctor__document_type_id=filters["doctorDocumentTypeId"])
+    if "doctorDocumentNumber" in filters:
+        queryset = queryset.filter(doctor__document_number=filters["doctorDocumentNumber"])
+    if "patientDocumentTypeId" in filters:
+        queryset = queryset.filter(patient__document_type_id=filters["patientDocumentTypeId"])
+    if "patientDocumentNumber" in filters:
+        queryset = queryset.filter(patient__document_number=filters["patientDocumentNumber"])
+    if "modality" in filters:
+        queryset = queryset.filter(modality=filters["modality"])
+    if "state" in filters:
+        queryset = queryset.filter(state=filters["state"])
+    return queryset

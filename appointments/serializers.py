@@ -1,0 +1,327 @@
+"""Wire shapes of scheduling: camelCase, seed 000 Appointment fields, seed 001 availability fields.
+
+Times in requests: RFC 3339 with ``Z``/offset, or naive wall-clock times read in the tenant's zone
+(appointments/times.py). Times in responses: UTC with ``Z``. The serializer context carries the
+tenant's ``zone`` (ZoneInfo).
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from appointments import lifecycle
+from appointments.catalogs import is_known_code
+from appointments.models import Appointment, Clinic
+from appointments.selectors import doctor_find_by_document
+from appointments.times import parse_instant, to_utc_z
+from patients.models import DocumentType
+from patients.selectors import patient_find_by_document
+from patients.serializers import DOCUMENT_NUMBER, validate_custom_fields
+
+
+class InstantField(serializers.Field):
+    """A point in time: accepts RFC 3339 or a naive local time (tenant zone); answers UTC ``Z``."""
+
+    default_error_messages = {"invalid": "An RFC 3339 date-time is required."}
+
+    def to_internal_value(self, data):
+        try:
+            return parse_instant(data, self.context["zone"], field=self.field_name)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(next(iter(exc.detail.values())), code="invalid") from None
+
+    def to_representation(self, value):
+        return to_utc_z(value)
+
+
+def _document_type(value: int) -> int:
+    if not DocumentType.objects.filter(pk=value, is_active=True).exists():
+        raise serializers.ValidationError("Unknown document type.", code="does_not_exist")
+    return value
+
+
+class DoctorSerializer(serializers.Serializer):
+    """A doctor (FHIR Practitioner). Required on create: documentTypeId, documentNumber, firstName,
+    firstLastName."""
+
+    id = serializers.UUIDField(read_only=True)
+    documentTypeId = serializers.PrimaryKeyRelatedField(
+        source="document_type", queryset=DocumentType.objects.filter(is_active=True)
+    )
+    documentNumber = serializers.CharField(source="document_number", max_length=32, validators=[DOCUMENT_NUMBER])
+    firstName = serializers.CharField(source="first_name", max_length=100)
+    secondName = serializers.CharField(
+        source="second_name", max_length=100, required=False, allow_null=True, allow_blank=True
+    )
+    firstLastName = serializers.CharField(source="first_last_name", max_length=100)
+    secondLastName = serializers.CharField(
+        source="second_last_name", max_length=100, required=False, allow_null=True, allow_blank=True
+    )
+    specialty = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
+    isActive = serializers.BooleanField(source="is_active", required=False)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+
+
+class DoctorFilterSerializer(serializers.Serializer):
+    specialty = serializers.CharField(required=False, max_length=100)
+    documentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    documentNumber = serializers.CharField(required=False, max_length=32)
+    isActive = serializers.BooleanField(required=False)
+
+    FILTERS = ("specialty", "documentTypeId", "documentNumber", "isActive")
+
+
+class DoctorReferenceSerializer(serializers.Serializer):
+    """``{"documentTypeId": 1, "documentNumber": "99999999"}``."""
+
+    documentTypeId = serializers.IntegerField(source="document_type_id")
+    documentNumber = serializers.CharField(source="document_number")
+
+
+class AppointmentSerializer(serializers.Serializer):
+    """An appointment (seed 000 Appointment; FHIR Appointment). Responses echo the patient's and the
+    doctor's documents and ids; requests name them by document.
+
+    Create needs startAppointment, endAppointment, patientDocumentTypeId, patientDocumentNumber,
+    doctorDocumentTypeId, doctorDocumentNumber. ``state`` starts as scheduled (or confirmed).
+    ``overbook: true`` books outside availability or capacity (keys with the overbook scope only).
+    """
+
+    id = serializers.UUIDField(read_only=True)
+    startAppointment = InstantField(source="start")
+    endAppointment = InstantField(source="end")
+    patientDocumentTypeId = serializers.IntegerField(
+        source="patient.document_type_id", min_value=1, max_value=32767, validators=[_document_type]
+    )
+    patientDocumentNumber = serializers.CharField(source="patient.document_number", max_length=32)
+    doctorDocumentTypeId = serializers.IntegerField(
+        source="doctor.document_type_id", min_value=1, max_value=32767, validators=[_document_type]
+    )
+    doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
+    patientId = serializers.UUIDField(source="patient.id", read_only=True)
+    doctorId = serializers.UUIDField(source="doctor.id", read_only=True)
+    modality = serializers.CharField(max_length=40, required=False, allow_null=True)
+    state = serializers.ChoiceField(choices=Appointment.State.choices, required=False)
+    notificationState = serializers.ChoiceField(
+        source="notification_state", choices=Appointment.NotificationState.choices, required=False
+    )
+    appointmentType = serializers.CharField(source="appointment_type", max_length=40, required=False, allow_null=True)
+    clinicId = serializers.PrimaryKeyRelatedField(
+        source="clinic",
+        queryset=Clinic.objects.all(),
+        required=False,
+        allow_null=True,
+        pk_field=serializers.UUIDField(),
+    )
+    comment = serializers.CharField(max_length=2000, required=False, allow_null=True, allow_blank=True)
+    customFields = serializers.DictField(source="custom_fields", required=False, validators=[validate_custom_fields])
+    cancellationReason = serializers.CharField(
+        source="cancellation_reason", max_length=500, required=False, allow_null=True, allow_blank=True
+    )
+    overbook = serializers.BooleanField(required=False, write_only=True)
+    capacity = serializers.IntegerField(read_only=True)
+    overbooked = serializers.BooleanField(read_only=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    def validate_modality(self, value):
+        if value is not None and not is_known_code("modality", value):
+            raise serializers.ValidationError("Unknown modality; see /v1/lookups/modalities.", code="does_not_exist")
+        return value
+
+    def validate_appointmentType(self, value):
+        if value is not None and not is_known_code("appointment_type", value):
+            raise serializers.ValidationError(
+                "Unknown appointment type; see /v1/lookups/appointment-types.", code="does_not_exist"
+            )
+        return value
+
+    def validate(self, attrs):
+        instance: Appointment | None = self.context.get("instance")
+        errors = {}
+        for role, finder in (("patient", patient_find_by_document), ("doctor", doctor_find_by_document)):
+            given = attrs.pop(role, None)
+            if given is None:
+                continue
+            current = getattr(instance, role, None)
+            type_id = given.get("document_type_id", getattr(current, "document_type_id", None))
+            number = given.get("document_number", getattr(current, "document_number", None))
+            found = finder(document_type_id=type_id, document_number=number) if type_id and number else None
+            if found is None:
+                errors[f"{role}DocumentNumber"] = [f"No {role} with this document in this clinic."]
+            else:
+                attrs[role] = found
+        start = attrs.get("start", getattr(instance, "start", None))
+        end = attrs.get("end", getattr(instance, "end", None))
+        if start is not None and end is not None and end <= start:
+            errors["endAppointment"] = ["Must be after startAppointment."]
+        if instance is None and attrs.get("state", "scheduled") not in lifecycle.INITIAL_STATES:
+            errors["state"] = ["A new appointment is scheduled or confirmed."]
+        if errors:
+            raise serializers.ValidationError(errors, code="invalid")
+        return attrs
+
+
+class AppointmentFilterSerializer(serializers.Serializer):
+    """Query parameters of GET /v1/appointments (start/end are parsed by the view: they may be dates)."""
+
+    doctorDocumentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    doctorDocumentNumber = serializers.CharField(required=False, max_length=32)
+    patientDocumentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    patientDocumentNumber = serializers.CharField(required=False, max_length=32)
+    modality = serializers.CharField(required=False, max_length=40)
+    state = serializers.ChoiceField(required=False, choices=Appointment.State.choices)
+
+    FILTERS = (
+        "doctorDocumentTypeId",
+        "doctorDocumentNumber",
+        "patientDocumentTypeId",
+        "patientDocumentNumber",
+        "modality",
+        "state",
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    """Body of POST /v1/appointments/{id}/cancel: ``{"reason": "..."}`` (optional)."""
+
+    reason = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
+
+
+class DoctorDocumentMixin(serializers.Serializer):
+    """``doctorDocumentTypeId`` + ``doctorDocumentNumber`` naming the tenant's doctor (write), echoed back."""
+
+    doctorDocumentTypeId = serializers.IntegerField(source="doctor.document_type_id", min_value=1, max_value=32767)
+    doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
+    doctorId = serializers.UUIDField(source="doctor.id", read_only=True)
+
+    def validate(self, attrs):
+        given = attrs.pop("doctor", None)
+        if given is not None:
+            doctor = doctor_find_by_document(
+                document_type_id=given.get("document_type_id"), document_number=given.get("document_number")
+            )
+            if doctor is None:
+                raise serializers.ValidationError(
+                    {"doctorDocumentNumber": ["No doctor with this document in this clinic."]}, code="does_not_exist"
+                )
+            attrs["doctor"] = doctor
+        return attrs
+
+
+class AvailabilityRuleSerializer(DoctorDocumentMixin):
+    """A weekly rule (seed 001 body works verbatim): dayOfWeek ISO 1-7, startTime/endTime "HH:MM" in
+    the tenant's local time, appointmentDurationMinutes 5-480, capacity 1-100 (default 1)."""
+
+    id = serializers.UUIDField(read_only=True)
+    dayOfWeek = serializers.IntegerField(source="day_of_week", min_value=1, max_value=7)
+    startTime = serializers.TimeField(source="start_time", format="%H:%M")
+    endTime = serializers.TimeField(source="end_time", format="%H:%M")
+    appointmentDurationMinutes = serializers.IntegerField(
+        source="appointment_duration_minutes", min_value=5, max_value=480, required=False
+    )
+    capacity = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    validFrom = serializers.DateField(source="valid_from", required=False, allow_null=True)
+    validUntil = serializers.DateField(source="valid_until", required=False, allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.context.get("instance")
+        start = attrs.get("start_time", getattr(instance, "start_time", None))
+        end = attrs.get("end_time", getattr(instance, "end_time", None))
+        if start is not None and end is not None and end <= start:
+            raise serializers.ValidationError({"endTime": ["Must be after startTime."]}, code="invalid")
+        valid_from = attrs.get("valid_from", getattr(instance, "valid_from", None))
+        valid_until = attrs.get("valid_until", getattr(instance, "valid_until", None))
+        if valid_from and valid_until and valid_until < valid_from:
+            raise serializers.ValidationError({"validUntil": ["Must not be before validFrom."]}, code="invalid")
+        return attrs
+
+
+class BlockedTimeSerializer(DoctorDocumentMixin):
+    """Blocked time of a doctor: ``start``/``end`` (RFC 3339 or local), optional ``reason``."""
+
+    id = serializers.UUIDField(read_only=True)
+    start = InstantField()
+    end = InstantField()
+    reason = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["Must be after start."]}, code="invalid")
+        return attrs
+
+
+class ClosedDaySerializer(serializers.Serializer):
+    """A local date the clinic is closed: ``{"date": "2026-12-24", "name": "Nochebuena"}``."""
+
+    id = serializers.UUIDField(read_only=True)
+    date = serializers.DateField()
+    name = serializers.CharField(max_length=150)
+    source = serializers.CharField(read_only=True)
+
+
+class HolidayLoadSerializer(serializers.Serializer):
+    """``{"year": 2026}``: load that year's public holidays as closed days."""
+
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class CatalogEntrySerializer(serializers.Serializer):
+    """A catalog code: ``{"code": "teleorientacion", "name": "Teleorientación"}``."""
+
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    isDefault = serializers.BooleanField(read_only=True)
+
+
+class ClinicSerializer(serializers.Serializer):
+    """A place of care of the tenant (FHIR Location); its ``id`` is an appointment's clinicId."""
+
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(max_length=150)
+    address = serializers.CharField(max_length=250, required=False, allow_null=True, allow_blank=True)
+    isActive = serializers.BooleanField(source="is_active", read_only=True)
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    startLocal = serializers.SerializerMethodField()
+    endLocal = serializers.SerializerMethodField()
+    capacity = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+
+    def get_start(self, slot) -> str:
+        return to_utc_z(slot.start)
+
+    def get_end(self, slot) -> str:
+        return to_utc_z(slot.end)
+
+    def get_startLocal(self, slot) -> str:
+        return slot.start.astimezone(self.context["zone"]).isoformat()
+
+    def get_endLocal(self, slot) -> str:
+        return slot.end.astimezone(self.context["zone"]).isoformat()
+
+
+class TimeSlotsSerializer(serializers.Serializer):
+    """Answer of time-slots: the doctor, the tenant's zone and the slots in time order."""
+
+    doctor = DoctorReferenceSerializer()
+    timeZone = serializers.CharField()
+    slots = SlotSerializer(many=True)
+
+
+class AvailabilityCheckSerializer(serializers.Serializer):
+    """``{"available": bool, "reasons": [...], "conflictingAppointmentId": uuid|null}``."""
+
+    available = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    conflictingAppointmentId = serializers.UUIDField(source="conflicting_appointment_id", allow_null=True)
+    capacity = serializers.IntegerField()
