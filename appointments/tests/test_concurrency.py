@@ -10,48 +10,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-from django.db import connections
-from django.test.testcases import LiveServerThread
 
 from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
 from patients.tests.factories import PatientFactory
 from tenants.tests.factories import TenantFactory, make_api_key
 
 REQUESTS = 24
-TENANT_TABLES = "tenants_tenant"  # TRUNCATE ... CASCADE reaches every table that references it
-
-
-class _Server(LiveServerThread):
-    def _create_server(self, connections_override=None):
-        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-
-        class QuietHandler(WSGIRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        return ThreadedWSGIServer((self.host, self.port), QuietHandler, allow_reuse_address=False)
-
-
-@pytest.fixture
-def live_api(django_db_blocker):
-    """A real threaded HTTP server over the test database, with committed data cleaned up after."""
-    runtime = connections["default"].settings_dict
-    persistent, runtime["CONN_MAX_AGE"] = runtime["CONN_MAX_AGE"], 0  # server threads close their connections
-    with django_db_blocker.unblock():
-        server = _Server("127.0.0.1", static_handler=lambda app: app, port=0)
-        server.daemon = True
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        try:
-            yield f"http://127.0.0.1:{server.port}"
-        finally:
-            server.terminate()
-            connections.close_all()
-            runtime["CONN_MAX_AGE"] = persistent
-            with connections["owner"].cursor() as cursor:
-                cursor.execute(f"TRUNCATE {TENANT_TABLES} CASCADE")
 
 
 def _post(url: str, key: str, body: dict) -> tuple[int, dict]:
