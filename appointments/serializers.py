@@ -7,6 +7,7 @@ tenant's ``zone`` (ZoneInfo).
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments import lifecycle
@@ -19,6 +20,15 @@ from patients.selectors import patient_find_by_document
 from patients.serializers import DOCUMENT_NUMBER, validate_custom_fields
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "description": (
+            "RFC 3339 (Z or offset), or a naive local time read in the clinic's time zone. Answered in UTC (Z)."
+        ),
+    }
+)
 class InstantField(serializers.Field):
     """A point in time: accepts RFC 3339 or a naive local time (tenant zone); answers UTC ``Z``."""
 

@@ -64,3 +64,15 @@ def test_health_is_503_when_the_database_is_down(monkeypatch):
     response = APIClient().get("/health")
     assert response.status_code == 503
     assert response.json()["code"] == "service_unavailable"
+
+
+def test_openapi_shows_scheduling_with_seed_examples():
+    schema = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()
+    slots = schema["paths"]["/v1/doctor-availability/time-slots/{documentTypeId}/{documentNumber}"]["get"]
+    example = next(iter(slots["responses"]["200"]["content"]["application/json"]["examples"].values()))["value"]
+    assert example["slots"][0]["startLocal"] == "2025-09-25T09:00:00-05:00"
+    book = schema["paths"]["/v1/appointments"]["post"]
+    assert {"201", "400", "403", "409"} <= set(book["responses"])
+    bodies = [e["value"] for e in book["requestBody"]["content"]["application/json"]["examples"].values()]
+    assert any(b.get("start_datetime") == "2025-09-25T10:00:00" for b in bodies)
+    assert "/v1/doctor-availability/check-availability/{documentTypeId}/{documentNumber}" in schema["paths"]
