@@ -45,6 +45,7 @@ test-server: venv ## isolation and migration tests on the server at PG_SERVER (C
 	$(PY) -m secre.devdb provision --admin-url postgresql://postgres@$(PG_SERVER)/postgres
 	@$(ENV) DATABASE_URL=postgresql://secre_app@$(PG_SERVER)/secre \
 	  DATABASE_OWNER_URL=postgresql://secre_owner@$(PG_SERVER)/secre \
+	  DATABASE_CONSOLE_URL=postgresql://secre_console@$(PG_SERVER)/secre \
 	  $(VENV)/bin/pytest -m "isolation or migrations" $(PYTEST_ARGS)
 
 migrate: venv ## apply migrations (as the owner role)

@@ -3,7 +3,8 @@
 Django's default setup would create and migrate the test database through the ``default``
 connection, which is the runtime role (``secre_app``): it may neither create databases nor
 tables, and that is the point. Here the ``owner`` connection creates and migrates it, and the
-``default`` connection is then pointed at it, so every test query runs under row-level security.
+``default`` connection (and the console's) is then pointed at it, so every test query runs under
+row-level security.
 """
 
 import pytest
@@ -16,12 +17,13 @@ def django_db_setup(django_test_environment, django_db_blocker):
         owner = connections["owner"]
         original_name = owner.settings_dict["NAME"]
         test_name = owner.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        runtime = connections["default"]
-        runtime.close()
-        runtime.settings_dict["NAME"] = test_name
+        for alias in ("default", "console"):
+            connections[alias].close()
+            connections[alias].settings_dict["NAME"] = test_name
     yield
     with django_db_blocker.unblock():
-        runtime.close()
+        for alias in ("default", "console"):
+            connections[alias].close()
         owner.creation.destroy_test_db(original_name, verbosity=0)
 
 

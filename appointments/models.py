@@ -7,6 +7,7 @@ Appointment = Appointment (state: scheduled = booked, confirmed = booked+confirm
 fulfilled, cancelled = cancelled, no_show = noshow); Clinic = Location.
 """
 
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
@@ -37,6 +38,10 @@ class Doctor(models.Model):
     second_last_name = models.CharField(max_length=100, null=True, blank=True)
     specialty = models.CharField(max_length=100, null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # The doctor's own console login (Doctor group): sees this doctor's agenda only.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="doctor"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -246,6 +251,8 @@ class Appointment(models.Model):
     # exclusion constraint on purpose.
     overbooked = models.BooleanField(default=False)
     comment = models.TextField(null=True, blank=True)
+    # The doctor's clinical notes, written in the console (not exposed to API keys).
+    notes = models.TextField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=500, null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -253,6 +260,7 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ("start", "id")
+        permissions = [("export_appointment", "Can export appointments")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_appointment_tenant_id_id_uniq"),
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointments_appointment_window"),

@@ -89,6 +89,7 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ("id",)
+        permissions = [("export_patient", "Can export patients")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="patients_patient_tenant_id_id_uniq"),
             models.UniqueConstraint(

@@ -16,6 +16,7 @@ from patients.serializers import PatientFilterSerializer, PatientSerializer, Ref
 from secre.dialects import validated_body, validated_query
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, problem
 from secre.pagination import StablePagination
+from tenants.scopes import READ
 
 EVENT_TYPE = "PATIENT"
 PATIENT_EXISTS = problem("patient_exists: a patient with this document exists; existingPatientId names it.")
@@ -130,6 +131,8 @@ class PatientViewSet(viewsets.ViewSet):
     snake_case accepted). Another tenant's patient is a 404, exactly like a missing one."""
 
     lookup_value_regex = "[^/]+"
+    # Searching by body is a read.
+    required_scopes = {"search": READ}
 
     def list(self, request):
         filters = validated_query(request, PatientFilterSerializer, names=PatientFilterSerializer.FILTERS)

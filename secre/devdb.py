@@ -40,6 +40,7 @@ ROLES_SQL = PROJECT_ROOT / "tenants" / "sql" / "roles.sql"
 DATABASE_NAME = "secre"
 OWNER_ROLE = "secre_owner"
 RUNTIME_ROLE = "secre_app"
+CONSOLE_ROLE = "secre_console"
 SUPERUSER = "postgres"
 # Only names the socket file (.s.PGSQL.<port>); the server opens no TCP port.
 SOCKET_PORT = 54329
@@ -184,8 +185,8 @@ def provision(admin_url: str | None) -> None:
     """Create or update the roles and the database from ``tenants/sql/roles.sql`` (idempotent).
 
     ``admin_url`` is a superuser connection (CI's server); None means the embedded server.
-    Passwords come from ``SECRE_OWNER_PASSWORD`` and ``SECRE_APP_PASSWORD`` (empty: none, for
-    trust-authenticated local servers).
+    Passwords come from ``SECRE_OWNER_PASSWORD``, ``SECRE_APP_PASSWORD`` and
+    ``SECRE_CONSOLE_PASSWORD`` (empty: none, for trust-authenticated local servers).
     """
     if admin_url is None:
         target = ["-h", str(socket_dir()), "-p", str(SOCKET_PORT), "-U", SUPERUSER, "-d", "postgres"]
@@ -205,6 +206,8 @@ def provision(admin_url: str | None) -> None:
             f"owner_password={os.environ.get('SECRE_OWNER_PASSWORD', '')}",
             "-v",
             f"app_password={os.environ.get('SECRE_APP_PASSWORD', '')}",
+            "-v",
+            f"console_password={os.environ.get('SECRE_CONSOLE_PASSWORD', '')}",
             "-f",
             str(ROLES_SQL),
         ],

@@ -85,16 +85,19 @@ TEMPLATES = [
 # Two connections to one database:
 #   default: the runtime role (secre_app): RLS applies; used by the app, ops commands and tests.
 #   owner:   the owner role (secre_owner): used only by `manage.py migrate` and test-database setup.
+#   console: the console login (secre_console): only inside tenants.bypass.operator_access().
 # Without DATABASE_URL the embedded development server is used (secre/devdb.py).
 if env.str("DATABASE_URL", default=""):
     DATABASES = {
         "default": env.db("DATABASE_URL"),
         "owner": env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL")),
+        "console": env.db("DATABASE_CONSOLE_URL", default=env.str("DATABASE_URL")),
     }
 else:
     DATABASES = {
         "default": devdb.connection_settings(devdb.RUNTIME_ROLE),
         "owner": devdb.connection_settings(devdb.OWNER_ROLE),
+        "console": devdb.connection_settings(devdb.CONSOLE_ROLE),
     }
 for _alias in DATABASES.values():
     _alias["ENGINE"] = "django.db.backends.postgresql"
@@ -129,7 +132,7 @@ SESSION_COOKIE_HTTPONLY = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.TenantAPIKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantAPIKey"],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.TenantKeyScopes"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -5,33 +5,42 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from secre.problems import AuthenticationFailed, problem_response_for
+from secre.problems import AuthenticationFailed, PermissionDenied, problem_response_for
 from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
+from tenants.bypass import OPERATOR_DB, operator_access
 from tenants.context import tenant_context
+from tenants.errors import PlatformKeyRequired, TenantKeyRequired
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# Under /v1 everything needs a tenant key except the OpenAPI document.
+# Under /v1 everything needs a key except the OpenAPI document; these need a platform key.
 _PUBLIC_API_PATHS = ("/v1/schema",)
+_PLATFORM_API_PATHS = ("/v1/tenants", "/v1/admin")
 # Liveness must answer (503) when the database is down, so it runs outside the request transaction.
 _NO_TRANSACTION_PATHS = ("/health", "/health/")
 
 
+def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in prefixes)
+
+
 def _needs_api_key(path: str) -> bool:
-    if not (path == "/v1" or path.startswith("/v1/")):
-        return False
-    return not any(path == p or path.startswith(p + "/") for p in _PUBLIC_API_PATHS)
+    return _under(path, ("/v1",)) and not _under(path, _PUBLIC_API_PATHS)
 
 
 class TenancyMiddleware:
     """Resolve the caller's tenant and run the rest of the request inside its tenant context.
 
     * ``/v1`` routes need ``X-Api-Key``; a missing, malformed, unknown, revoked or expired key or
-      an inactive tenant is a problem+json 401 before any view runs.
+      an inactive tenant is a problem+json 401 before any view runs. Platform routes (``/v1/tenants``,
+      ``/v1/admin/...``) need a platform key and tenant routes a tenant key (403 otherwise).
+    * Console (admin) requests run in the signed-in staff member's tenant context; a platform
+      operator's also open the operator bypass (tenants.bypass) for the console connection.
     * Every request runs in ``transaction.atomic()`` with ``app.tenant_id`` set (empty when there
       is no tenant: the admin, /health). A response with status >= 400 rolls the transaction back,
       so a DRF error after a write never commits half a request.
@@ -53,23 +62,41 @@ class TenancyMiddleware:
             return response
 
         tenant_id = None
+        operator = False
         if _needs_api_key(request.path):
             try:
                 client = resolve_api_key(request.headers.get(API_KEY_HEADER))
-            except AuthenticationFailed as exc:
+                _check_key_kind(client, platform_route=_under(request.path, _PLATFORM_API_PATHS))
+            except (AuthenticationFailed, PermissionDenied) as exc:
                 response = problem_response_for(exc, request)
-                response["WWW-Authenticate"] = API_KEY_HEADER
+                if isinstance(exc, AuthenticationFailed):
+                    response["WWW-Authenticate"] = API_KEY_HEADER
                 response[REQUEST_ID_HEADER] = request.request_id
                 return response
             request.tenant = client.tenant
             request.api_client = client
-            tenant_id = client.tenant.id
+            tenant_id = client.tenant.id if client.tenant else None
+        elif _under(request.path, ("/admin",)):
+            user = getattr(request, "user", None)  # the staff session (AuthenticationMiddleware runs first)
+            if user is not None and user.is_authenticated and user.is_staff:
+                tenant_id = user.tenant_id
+                operator = user.is_operator
 
-        with tenant_context(tenant_id):
+        with tenant_context(tenant_id), operator_access() if operator else nullcontext():
             if request.api_client is not None:
                 api_key_touch(client=request.api_client)
             response = self.get_response(request)
             if response.status_code >= 400:
                 transaction.set_rollback(True)
+                if operator:
+                    transaction.set_rollback(True, using=OPERATOR_DB)
         response[REQUEST_ID_HEADER] = request.request_id
         return response
+
+
+def _check_key_kind(client, *, platform_route: bool) -> None:
+    """Platform keys only on platform routes (they read no tenant data); tenant keys only elsewhere."""
+    if platform_route and not client.is_platform:
+        raise PlatformKeyRequired()
+    if client.is_platform and not platform_route:
+        raise TenantKeyRequired()

@@ -4,10 +4,13 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 from uuid_utils.compat import uuid7
+
+from tenants.scopes import ALL_SCOPES, default_scopes
 
 
 def validate_timezone(value: str) -> None:
@@ -51,6 +54,18 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
 
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            # Lets tenant rows reference a staff user with a same-tenant composite key.
+            models.UniqueConstraint(fields=["tenant", "id"], name="tenants_user_tenant_id_id_uniq"),
+        ]
+
+    @property
+    def is_operator(self) -> bool:
+        """A platform operator: active staff belonging to no tenant."""
+        return self.is_active and self.is_staff and self.tenant_id is None
+
     def __str__(self) -> str:
         return f"user {self.pk}"
 
@@ -58,7 +73,7 @@ class User(AbstractUser):
 class TenantAPIKeyManager(BaseAPIKeyManager):
     """The package's manager, keeping our UUIDv7 primary key instead of ``prefix.hash``."""
 
-    def assign_key(self, obj: "TenantAPIKey") -> str:
+    def assign_key(self, obj) -> str:
         key, prefix, hashed_key = self.key_generator.generate()
         obj.prefix = prefix
         obj.hashed_key = hashed_key
@@ -75,6 +90,9 @@ class TenantAPIKey(AbstractAPIKey):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     created = None  # replaced by created_at (the project's naming)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
+    scopes = ArrayField(
+        models.CharField(max_length=20, choices=[(scope, scope) for scope in ALL_SCOPES]), default=default_scopes
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -87,7 +105,31 @@ class TenantAPIKey(AbstractAPIKey):
         verbose_name_plural = "API keys"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="tenants_apikey_tenant_id_id_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(scopes__contained_by=list(ALL_SCOPES)), name="tenants_apikey_known_scopes"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+
+class PlatformAPIKey(AbstractAPIKey):
+    """A platform operator's key: onboards tenants (``/v1/tenants``, ``/v1/admin/...``) and reads no
+    tenant data. Its own table, without a tenant; reachable only by the key resolver and, for
+    writes, through the operator bypass. There is no master key in settings or code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    created = None
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantAPIKeyManager()
+
+    class Meta:
+        ordering = ("created_at", "id")
+        verbose_name = "platform API key"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"

@@ -15,6 +15,12 @@ from django.db.migrations.operations.base import Operation
 
 RUNTIME_ROLE = "secre_app"
 KEY_LOOKUP_ROLE = "secre_key_lookup"
+# The operator role (NOLOGIN) is reached only by `SET LOCAL ROLE` from the console login role, inside
+# tenants.bypass.operator_access(): the one named way to see across tenants. It has its own policy
+# on every tenant table; the runtime role's policy stays a plain equality (no OR branch).
+OPERATOR_ROLE = "secre_operator"
+OPERATOR_POLICY_NAME = "operator_access"
+APP_ROLES = (RUNTIME_ROLE, OPERATOR_ROLE)
 TENANT_SETTING = "app.tenant_id"
 CURRENT_TENANT_SQL = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
 POLICY_NAME = "tenant_isolation"
@@ -48,8 +54,42 @@ class _DatabaseOnlyOperation(Operation):
             schema_editor.execute(statement)
 
 
+class AllowOperatorAccess(_DatabaseOnlyOperation):
+    """The operator role's policy (every row) and grants on a tenant table.
+
+    Part of :class:`EnableTenantIsolation`; used alone only to catch up tables created before the
+    operator role existed.
+    """
+
+    def __init__(self, model_name: str, privileges=READ_WRITE):
+        self.model_name = model_name
+        self.privileges = tuple(privileges)
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name}
+        if self.privileges != READ_WRITE:
+            kwargs["privileges"] = self.privileges
+        return self.__class__.__qualname__, [], kwargs
+
+    def forwards_sql(self, table: str) -> list[str]:
+        return [
+            f"CREATE POLICY {OPERATOR_POLICY_NAME} ON {_q(table)} TO {OPERATOR_ROLE} USING (true) WITH CHECK (true)",
+            f"GRANT {', '.join(self.privileges)} ON {_q(table)} TO {OPERATOR_ROLE}",
+        ]
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [
+            f"REVOKE ALL ON {_q(table)} FROM {OPERATOR_ROLE}",
+            f"DROP POLICY IF EXISTS {OPERATOR_POLICY_NAME} ON {_q(table)}",
+        ]
+
+    def describe(self) -> str:
+        return f"Let {OPERATOR_ROLE} (the console's named bypass) reach every row of {self.model_name}"
+
+
 class EnableTenantIsolation(_DatabaseOnlyOperation):
-    """ENABLE + FORCE row-level security on a tenant table, the runtime role's policy and grants.
+    """ENABLE + FORCE row-level security on a tenant table, the runtime role's policy and grants,
+    and the operator role's policy and grants (:class:`AllowOperatorAccess`).
 
     ``tenant_column`` is ``tenant_id`` except on the tenants table itself (``id``).
     ``privileges`` are the runtime role's grants: :data:`READ_WRITE` for plain tables,
@@ -76,10 +116,12 @@ class EnableTenantIsolation(_DatabaseOnlyOperation):
             f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY",
             f"CREATE POLICY {POLICY_NAME} ON {_q(table)} TO {RUNTIME_ROLE} USING ({match}) WITH CHECK ({match})",
             f"GRANT {', '.join(self.privileges)} ON {_q(table)} TO {RUNTIME_ROLE}",
+            *AllowOperatorAccess(self.model_name, self.privileges).forwards_sql(table),
         ]
 
     def backwards_sql(self, table: str) -> list[str]:
         return [
+            *AllowOperatorAccess(self.model_name, self.privileges).backwards_sql(table),
             f"REVOKE ALL ON {_q(table)} FROM {RUNTIME_ROLE}",
             f"DROP POLICY IF EXISTS {POLICY_NAME} ON {_q(table)}",
             f"ALTER TABLE {_q(table)} NO FORCE ROW LEVEL SECURITY",
@@ -160,20 +202,51 @@ class AllowKeyLookupRead(_DatabaseOnlyOperation):
         return f"Let {KEY_LOOKUP_ROLE} read {self.model_name} for API key resolution"
 
 
+class EnableOperatorOnlyAccess(_DatabaseOnlyOperation):
+    """Forced row-level security on a platform table (no tenant column) that only the operator role
+    may touch: nothing for the runtime role, everything for the operator."""
+
+    def __init__(self, model_name: str):
+        self.model_name = model_name
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"model_name": self.model_name}
+
+    def forwards_sql(self, table: str) -> list[str]:
+        return [
+            f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY",
+            *AllowOperatorAccess(self.model_name).forwards_sql(table),
+        ]
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [
+            *AllowOperatorAccess(self.model_name).backwards_sql(table),
+            f"ALTER TABLE {_q(table)} NO FORCE ROW LEVEL SECURITY",
+            f"ALTER TABLE {_q(table)} DISABLE ROW LEVEL SECURITY",
+        ]
+
+    def describe(self) -> str:
+        return f"Enable forced row-level security on {self.model_name}, for the operator role only"
+
+
 class GrantRuntimeAccess(Operation):
-    """Grant the runtime role privileges on a table that is not tenant-owned (reference data,
-    Django's own tables). ``table`` is a table name; ``sequences`` also get USAGE."""
+    """Grant the app's roles (runtime and operator) privileges on a table that is not tenant-owned
+    (reference data, Django's own tables). ``table`` is a table name; ``sequences`` also get USAGE."""
 
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, table: str, privileges=("SELECT",), sequences: tuple[str, ...] = ()):
+    def __init__(self, table: str, privileges=("SELECT",), sequences: tuple[str, ...] = (), roles=APP_ROLES):
         self.table = table
         self.privileges = tuple(privileges)
         self.sequences = tuple(sequences)
+        self.roles = tuple(roles)
 
     def deconstruct(self):
         kwargs = {"table": self.table}
+        if self.roles != APP_ROLES:
+            kwargs["roles"] = self.roles
         if self.privileges != ("SELECT",):
             kwargs["privileges"] = self.privileges
         if self.sequences:
@@ -184,14 +257,16 @@ class GrantRuntimeAccess(Operation):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        schema_editor.execute(f"GRANT {', '.join(self.privileges)} ON {_q(self.table)} TO {RUNTIME_ROLE}")
+        roles = ", ".join(self.roles)
+        schema_editor.execute(f"GRANT {', '.join(self.privileges)} ON {_q(self.table)} TO {roles}")
         for sequence in self.sequences:
-            schema_editor.execute(f"GRANT USAGE ON SEQUENCE {_q(sequence)} TO {RUNTIME_ROLE}")
+            schema_editor.execute(f"GRANT USAGE ON SEQUENCE {_q(sequence)} TO {roles}")
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        schema_editor.execute(f"REVOKE ALL ON {_q(self.table)} FROM {RUNTIME_ROLE}")
+        roles = ", ".join(self.roles)
+        schema_editor.execute(f"REVOKE ALL ON {_q(self.table)} FROM {roles}")
         for sequence in self.sequences:
-            schema_editor.execute(f"REVOKE ALL ON SEQUENCE {_q(sequence)} FROM {RUNTIME_ROLE}")
+            schema_editor.execute(f"REVOKE ALL ON SEQUENCE {_q(sequence)} FROM {roles}")
 
     def describe(self) -> str:
-        return f"Grant {', '.join(self.privileges)} on {self.table} to {RUNTIME_ROLE}"
+        return f"Grant {', '.join(self.privileges)} on {self.table} to {', '.join(self.roles)}"

@@ -24,3 +24,13 @@ def tenant_create(*, name: str, timezone: str | None = None, tenant_id: UUID | N
     with tenant_context(tenant.id):
         tenant.save(force_insert=True)
     return tenant
+
+
+def tenant_update(*, tenant: Tenant, data: dict) -> Tenant:
+    """Change name, time zone or ``is_active`` (False: its keys stop working at once, since every
+    request checks the tenant). Runs in the tenant's own context. Raises django ValidationError."""
+    for attr, value in data.items():
+        setattr(tenant, attr, value)
+    tenant.full_clean()
+    tenant.save(update_fields=list(data))
+    return tenant

@@ -28,7 +28,7 @@ def test_operations_deconstruct_and_describe():
     assert "FORCE ROW LEVEL SECURITY" in sql and "GRANT SELECT, INSERT ON" in sql
     assert "NULLIF(current_setting('app.tenant_id', true), '')::uuid" in sql
     assert "same-tenant" in AddTenantForeignKey("a", "patient", "patients_patient").describe()
-    assert GrantRuntimeAccess("x").describe() == "Grant SELECT on x to secre_app"
+    assert GrantRuntimeAccess("x").describe() == "Grant SELECT on x to secre_app, secre_operator"
 
 
 @pytest.mark.django_db(databases=["default", "owner"])

@@ -1,0 +1,84 @@
+"""Wire shapes of tenants, API keys and the calling key (camelCase)."""
+
+from rest_framework import serializers
+
+from tenants.models import validate_timezone
+from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
+
+
+def _timezone(value: str) -> str:
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_timezone(value)
+    except ValidationError:
+        raise serializers.ValidationError("Not an IANA time zone name (e.g. America/Bogota).", code="invalid") from None
+    return value
+
+
+class TenantSerializer(serializers.Serializer):
+    """A tenant (clinic): ``{"id", "name", "timezone", "isActive", "createdAt"}``."""
+
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[_timezone])
+    isActive = serializers.BooleanField(source="is_active", required=False)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+
+
+class ApiKeySerializer(serializers.Serializer):
+    """A tenant API key as listed (never its secret)."""
+
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(max_length=50)
+    prefix = serializers.CharField(read_only=True)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_SCOPES), required=False, allow_empty=False, max_length=4
+    )
+    expiresAt = serializers.DateTimeField(source="expiry_date", required=False, allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", read_only=True)
+    revoked = serializers.BooleanField(read_only=True)
+    revokedAt = serializers.DateTimeField(source="revoked_at", read_only=True)
+
+    def validate_scopes(self, value):
+        return sorted(set(value or DEFAULT_SCOPES))
+
+
+class NewApiKeySerializer(ApiKeySerializer):
+    """A key just created or rotated: the only response that carries ``key`` (the plaintext)."""
+
+    key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+
+class RotateSerializer(serializers.Serializer):
+    """``{"gracePeriodMinutes": 60}``: minutes the old key keeps working (default 0: stops now)."""
+
+    gracePeriodMinutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False, default=0)
+
+
+class BootstrapSerializer(serializers.Serializer):
+    """``POST /v1/admin/bootstrap``: a tenant and its first key in one call (seed 001)."""
+
+    name = serializers.CharField(max_length=200)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[_timezone])
+    apiKeyName = serializers.CharField(max_length=50, required=False, default="first key")
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_SCOPES), required=False, allow_empty=False, max_length=4
+    )
+
+
+class BootstrapResultSerializer(serializers.Serializer):
+    tenant = TenantSerializer()
+    apiKey = NewApiKeySerializer()
+
+
+class MeSerializer(serializers.Serializer):
+    """What the calling key is: n8n builders use it to test a credential."""
+
+    tenantId = serializers.UUIDField()
+    tenantName = serializers.CharField()
+    timeZone = serializers.CharField()
+    apiKeyId = serializers.UUIDField()
+    keyName = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
