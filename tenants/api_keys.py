@@ -60,8 +60,8 @@ class PlatformClient:
         return False
 
 
-def resolve_api_key(presented: str | None) -> ApiClient:
-    """Map the ``X-Api-Key`` value to its tenant.
+def resolve_api_key(presented: str | None) -> ApiClient | PlatformClient:
+    """Map the ``X-Api-Key`` value to its tenant (a tenant key) or to a platform key.
 
     Raises :class:`secre.problems.AuthenticationFailed` (401) when the key is missing, malformed,
     unknown, wrong, revoked or expired, or when its tenant is inactive. Every failure is the same
@@ -76,31 +76,49 @@ def resolve_api_key(presented: str | None) -> ApiClient:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT api_key_id, key_name, hashed_key, revoked, expiry_date, last_used_at,"
-            " tenant_id, tenant_name, tenant_timezone, tenant_is_active, tenant_created_at"
+            " tenant_id, tenant_name, tenant_timezone, tenant_is_active, tenant_created_at, scopes"
             " FROM secre_resolve_api_key(%s)",
             [prefix],
         )
         row = cursor.fetchone()
-    generator = TenantAPIKey.objects.key_generator
-    if row is None or not generator.verify(presented, row[2]):
+        if row is None:
+            cursor.execute(
+                "SELECT api_key_id, key_name, hashed_key, revoked, expiry_date, last_used_at"
+                " FROM secre_resolve_platform_key(%s)",
+                [prefix],
+            )
+            row = cursor.fetchone()
+    if row is None or not TenantAPIKey.objects.key_generator.verify(presented, row[2]):
         raise AuthenticationFailed("Unknown API key.")
-    (key_id, key_name, _, revoked, expiry_date, last_used_at, tenant_id, tenant_name, tz, active, created) = row
+    key_id, key_name, _, revoked, expiry_date, last_used_at = row[:6]
     if revoked:
         raise AuthenticationFailed("This API key has been revoked.")
     if expiry_date is not None and expiry_date <= timezone.now():
         raise AuthenticationFailed("This API key has expired.")
+    if len(row) == 6:
+        return PlatformClient(api_key_id=key_id, key_name=key_name, last_used_at=last_used_at)
+    tenant_id, tenant_name, tz, active, created, scopes = row[6:]
     if not active:
         raise AuthenticationFailed("This tenant is inactive.")
     tenant = Tenant(id=tenant_id, name=tenant_name, timezone=tz, is_active=active, created_at=created)
     tenant._state.adding = False
     tenant._state.db = "default"
-    return ApiClient(api_key_id=key_id, key_name=key_name, tenant=tenant, last_used_at=last_used_at)
+    return ApiClient(
+        api_key_id=key_id, key_name=key_name, tenant=tenant, last_used_at=last_used_at, scopes=frozenset(scopes)
+    )
 
 
-def api_key_touch(*, client: ApiClient) -> None:
-    """Record use of a key at most once a minute (no write on most requests). Needs the tenant context."""
+def api_key_touch(*, client: ApiClient | PlatformClient) -> None:
+    """Record use of a key at most once a minute (no write on most requests). A tenant key needs its
+    tenant context; a platform key's row is reached through the operator bypass."""
     now = timezone.now()
     if client.last_used_at is not None and now - client.last_used_at < LAST_USED_RESOLUTION:
+        return
+    if client.is_platform:
+        with operator_access() as alias:
+            PlatformAPIKey.objects.using(alias).filter(pk=client.api_key_id).exclude(
+                last_used_at__gte=now - LAST_USED_RESOLUTION
+            ).update(last_used_at=now)
         return
     TenantAPIKey.objects.filter(pk=client.api_key_id).exclude(last_used_at__gte=now - LAST_USED_RESOLUTION).update(
         last_used_at=now
