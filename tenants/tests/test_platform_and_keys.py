@@ -136,6 +136,5 @@ def test_the_operator_bypass_sees_every_tenant_and_the_runtime_role_cannot_take_
         ids = set(Tenant.objects.using(alias).values_list("id", flat=True))
     assert {a.id, b.id} <= ids
     assert not Tenant.objects.filter(pk__in=[a.id, b.id]).exists()  # the runtime role, no tenant set
-    with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET ROLE secre_operator")
+    with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic(), connection.cursor() as c:
+        c.execute("SET ROLE secre_operator")
