@@ -67,7 +67,7 @@ def other_api(other_tenant):
 
 
 @pytest.fixture
-def committed_db(django_db_blocker):
+def committed_db(django_db_setup, django_db_blocker):
     """Database access without the per-test transaction: what the test writes is committed.
 
     For tests where another connection must see the data (a real server's threads, the console

@@ -1,36 +1,171 @@
-"""Operator console screens for tenants, staff users and API keys."""
+"""Console screens of tenancy: tenants (operators), staff users, API keys."""
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from rest_framework_api_key.admin import APIKey
 
-from tenants.models import Tenant, TenantAPIKey, User
+from tenants import roles
+from tenants.api_keys import api_key_create, api_key_revoke
+from tenants.console import NoAdminLogMixin, TenantScopedAdmin, console_db, is_operator
+from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey, User
+from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
 
 # The package's stock key model has no tenant; Secre never uses it.
 admin.site.unregister(APIKey)
+admin.site.unregister(Group)
+admin.site.site_header = "Secre — consola"
+admin.site.site_title = "Secre"
+
+
+class OperatorOnlyMixin:
+    """Screens for platform operators only (no clinic staff)."""
+
+    def has_module_permission(self, request):
+        return is_operator(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_operator(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_operator(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_operator(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Group)
+class RoleAdmin(OperatorOnlyMixin, NoAdminLogMixin, GroupAdmin):
+    pass
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(OperatorOnlyMixin, NoAdminLogMixin, admin.ModelAdmin):
+    """Clinics, for platform operators: onboard, rename, deactivate (its keys stop at once)."""
+
     list_display = ("name", "id", "timezone", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name",)
     readonly_fields = ("id", "created_at")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).using(console_db(request))
+
+    def save_model(self, request, obj, form, change):
+        obj.save(using=console_db(request))
+
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Clinic", {"fields": ("tenant",)}),)
-    list_display = ("username", "tenant", "is_staff", "is_active")
+class StaffUserAdmin(NoAdminLogMixin, UserAdmin):
+    """Staff. Operators see everyone; an Owner manages the staff of their own clinic only (the user
+    table is read before a tenant is known, so this screen filters by tenant itself)."""
+
+    list_display = ("username", "first_name", "last_name", "is_active", "last_login")
+    operator_fieldsets = UserAdmin.fieldsets + (("Clinic", {"fields": ("tenant",)}),)
+    owner_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("is_active", "is_staff", "groups")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        return self.operator_fieldsets if is_operator(request) else self.owner_fieldsets
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_operator(request):
+            return queryset
+        return queryset.filter(tenant_id=request.user.tenant_id, is_superuser=False)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not is_operator(request):
+            kwargs["queryset"] = Group.objects.filter(name__in=[roles.OWNER, roles.ASSISTANT, roles.DOCTOR])
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not is_operator(request):
+            obj.tenant_id = request.user.tenant_id
+            obj.is_superuser = False
+        super().save_model(request, obj, form, change)
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        return [*columns, "tenant", "is_superuser"] if is_operator(request) else columns
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=50, help_text="What the key is for, e.g. 'n8n producción'.")
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in ALL_SCOPES],
+        initial=list(DEFAULT_SCOPES),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    expires_at = forms.DateTimeField(required=False, help_text="Optional. YYYY-MM-DD HH:MM (UTC).")
 
 
 @admin.register(TenantAPIKey)
-class TenantAPIKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "tenant", "created_at", "last_used_at", "revoked", "expiry_date")
-    list_filter = ("revoked",)
-    readonly_fields = ("id", "prefix", "created_at", "last_used_at", "revoked_at")
-    exclude = ("hashed_key",)
+class TenantAPIKeyAdmin(TenantScopedAdmin):
+    """The clinic's API keys (Owners). Creating one shows its secret once, on a page of its own
+    (never in a cookie or a message); revoking is final."""
 
-    def has_add_permission(self, request) -> bool:
-        # Keys are created through the API or `manage.py create_api_key`, where the plaintext is shown once.
+    list_display = ("name", "prefix", "scopes", "created_at", "last_used_at", "expiry_date", "revoked")
+    list_filter = ("revoked",)
+    fields = ("name", "prefix", "scopes", "created_at", "last_used_at", "expiry_date", "revoked", "revoked_at")
+    readonly_fields = ("prefix", "scopes", "created_at", "last_used_at", "revoked", "revoked_at")
+    actions = ["revoke_keys"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request) or is_operator(request):
+            raise PermissionDenied
+        form = ApiKeyCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            api_key, plaintext = api_key_create(
+                tenant=request.user.tenant,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+            context = {**self.admin_site.each_context(request), "api_key": api_key, "plaintext": plaintext,
+                       "opts": self.model._meta, "title": "API key created"}  # fmt: skip
+            return TemplateResponse(request, "admin/tenants/api_key_created.html", context)
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
+                   "title": "Create API key"}  # fmt: skip
+        return TemplateResponse(request, "admin/tenants/api_key_add.html", context)
+
+    def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Revoke selected API keys (final)", permissions=["change"])
+    def revoke_keys(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(PlatformAPIKey)
+class PlatformAPIKeyAdmin(OperatorOnlyMixin, NoAdminLogMixin, admin.ModelAdmin):
+    """Platform keys (operators). Created with `manage.py create_platform_key`; revoked here."""
+
+    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked")
+    fields = ("name", "prefix", "created_at", "last_used_at", "revoked", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked", "revoked_at")
+    actions = ["revoke_keys"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).using(console_db(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke selected platform keys (final)")
+    def revoke_keys(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from secre.problems import AuthenticationFailed, PermissionDenied, problem_response_for
 from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
-from tenants.bypass import OPERATOR_DB, operator_access
+from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from tenants.errors import PlatformKeyRequired, TenantKeyRequired
 
@@ -42,8 +42,8 @@ class TenancyMiddleware:
     * Console (admin) requests run in the signed-in staff member's tenant context; a platform
       operator's also open the operator bypass (tenants.bypass) for the console connection.
     * Every request runs in ``transaction.atomic()`` with ``app.tenant_id`` set (empty when there
-      is no tenant: the admin, /health). A response with status >= 400 rolls the transaction back,
-      so a DRF error after a write never commits half a request.
+      is no tenant). An API response with status >= 400 rolls the transaction back, so a DRF
+      error after a write never commits half a request.
     * Sets ``request.request_id`` (the client's sane ``X-Request-ID`` or a new one) and echoes it.
     """
 
@@ -86,10 +86,10 @@ class TenancyMiddleware:
             if request.api_client is not None:
                 api_key_touch(client=request.api_client)
             response = self.get_response(request)
-            if response.status_code >= 400:
+            if response.status_code >= 400 and request.api_client is not None:
+                # An API error after a write commits nothing (the console manages its own
+                # transactions, and a login lockout answered with 429 must be recorded).
                 transaction.set_rollback(True)
-                if operator:
-                    transaction.set_rollback(True, using=OPERATOR_DB)
         response[REQUEST_ID_HEADER] = request.request_id
         return response
 

@@ -1,0 +1,80 @@
+"""Console screens of patients: search by document, name or phone; appointments inline; exports."""
+
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+
+from appointments.models import Appointment
+from patients.models import DocumentType, Eps, Gender, Patient
+from tenants.console import TenantScopedAdmin, TenantScopedInline
+
+
+class PatientResource(resources.ModelResource):
+    """CSV/Excel export of patients (seed 003 asks for exports); Owners only (export permission)."""
+
+    document_type = fields.Field(attribute="document_type__code", column_name="document_type")
+    gender = fields.Field(attribute="gender__code", column_name="gender")
+    eps = fields.Field(attribute="eps__code", column_name="eps")
+
+    class Meta:
+        model = Patient
+        fields = (
+            "id", "document_type", "document_number", "first_name", "second_name", "first_last_name",
+            "second_last_name", "birth_date", "gender", "phone", "cell_phone", "email", "eps", "habeas_data",
+            "created_at", "updated_at",
+        )  # fmt: skip
+        export_order = fields
+
+
+class PatientAppointmentsInline(TenantScopedInline):
+    """The patient's appointments, newest first (read-only here; book and change them on their own page)."""
+
+    model = Appointment
+    fk_name = "patient"
+    fields = ("start", "end", "doctor", "state", "modality")
+    readonly_fields = fields
+    ordering = ("-start",)
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Patient)
+class PatientAdmin(ExportMixin, TenantScopedAdmin):
+    resource_classes = [PatientResource]
+    list_display = ("document", "full_name", "cell_phone", "phone", "email", "updated_at")
+    list_select_related = ("document_type",)
+    search_fields = (
+        "document_number", "first_name", "second_name", "first_last_name", "second_last_name", "name_search",
+        "phone", "cell_phone", "email",
+    )  # fmt: skip
+    list_filter = ("document_type", "habeas_data")
+    readonly_fields = ("id", "created_at", "updated_at")
+    inlines = [PatientAppointmentsInline]
+
+    @admin.display(description="Document", ordering="document_number")
+    def document(self, patient: Patient) -> str:
+        return f"{patient.document_type.code} {patient.document_number}"
+
+    @admin.display(description="Name", ordering="first_last_name")
+    def full_name(self, patient: Patient) -> str:
+        parts = (patient.first_name, patient.second_name, patient.first_last_name, patient.second_last_name)
+        return " ".join(part for part in parts if part)
+
+
+@admin.register(DocumentType, Gender, Eps)
+class ReferenceDataAdmin(admin.ModelAdmin):
+    """Reference data is global and read-only in the console (changed by migrations)."""
+
+    list_display = ("id", "code", "name", "is_active")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

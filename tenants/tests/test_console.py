@@ -1,0 +1,156 @@
+"""The operator console (Django admin): tenant-scoped by RLS for staff, everything for operators."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from appointments.tests.factories import DoctorFactory
+from patients.tests.factories import PatientFactory
+from tenants import roles
+from tenants.context import tenant_context
+from tenants.models import TenantAPIKey, User
+from tenants.tests.factories import TenantFactory
+
+pytestmark = pytest.mark.usefixtures("committed_db")
+
+
+def staff(tenant, role=roles.OWNER, username=None):
+    user = User.objects.create_user(
+        username=username or f"{role.lower()}-{tenant.id.hex}", password="S3cre-pass!", tenant=tenant, is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def operator():
+    return User.objects.create_superuser(username=f"op-{TenantFactory().id.hex}", password="S3cre-pass!")
+
+
+def console(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def two_clinics():
+    a, b = TenantFactory(name="Clínica A"), TenantFactory(name="Clínica B")
+    ana = PatientFactory(tenant=a, first_name="Ana", first_last_name="Aranda", document_number="111")
+    beto = PatientFactory(tenant=b, first_name="Beto", first_last_name="Bernal", document_number="222")
+    return a, b, ana, beto
+
+
+def test_staff_see_only_their_clinic_and_get_404_for_anothers_ids(two_clinics):
+    a, b, ana, beto = two_clinics
+    client = console(staff(a))
+    listing = client.get("/admin/patients/patient/")
+    assert listing.status_code == 200
+    assert "Aranda" in listing.content.decode() and "Bernal" not in listing.content.decode()
+    assert "Aranda" in client.get("/admin/patients/patient/", {"q": "111"}).content.decode()
+    assert "Bernal" not in client.get("/admin/patients/patient/", {"q": "222"}).content.decode()
+    assert client.get(f"/admin/patients/patient/{ana.id}/change/").status_code == 200
+    crafted = client.get(f"/admin/patients/patient/{beto.id}/change/")
+    assert crafted.status_code == 404
+    assert str(beto.id) not in crafted.content.decode() and "Bernal" not in crafted.content.decode()
+
+
+def test_an_operator_sees_every_clinic(two_clinics):
+    _, _, ana, beto = two_clinics
+    client = console(operator())
+    page = client.get("/admin/patients/patient/", {"q": "Aranda"}).content.decode()
+    assert "Aranda" in page
+    assert "Bernal" in client.get("/admin/patients/patient/", {"q": "Bernal"}).content.decode()
+    assert client.get(f"/admin/patients/patient/{beto.id}/change/").status_code == 200
+    assert "Clínica B" in client.get("/admin/tenants/tenant/").content.decode()
+
+
+def test_staff_edits_stay_in_their_clinic_and_leave_no_admin_log(two_clinics):
+    a, _, ana, _ = two_clinics
+    client = console(staff(a))
+    response = client.post(
+        "/admin/patients/patient/add/",
+        {"first_name": "Nueva", "first_last_name": "Paciente", "document_type": 1, "document_number": "333",
+         "custom_fields": "{}", "appointments-TOTAL_FORMS": 0, "appointments-INITIAL_FORMS": 0},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with tenant_context(a.id):
+        from patients.models import Patient
+
+        assert Patient.objects.filter(document_number="333").exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_assistant_cannot_delete_patients_or_see_api_keys(two_clinics):
+    a, _, ana, _ = two_clinics
+    client = console(staff(a, roles.ASSISTANT))
+    assert client.get(f"/admin/patients/patient/{ana.id}/change/").status_code == 200
+    assert client.get(f"/admin/patients/patient/{ana.id}/delete/").status_code == 403
+    assert client.get("/admin/tenants/tenantapikey/").status_code == 403
+    assert client.get("/admin/patients/patient/export/").status_code == 403
+
+
+def test_owner_exports_patients_as_csv(two_clinics):
+    a, _, _, _ = two_clinics
+    client = console(staff(a))
+    from patients.admin import PatientResource
+
+    chosen = {f"patientresource_{name}": "on" for name in PatientResource._meta.fields}
+    response = client.post("/admin/patients/patient/export/", {"format": "0", "resource": "0", **chosen})
+    assert response.status_code == 200, response.content.decode()[:500]
+    body = response.content.decode()
+    assert "Aranda" in body and "Bernal" not in body
+
+
+def test_owner_creates_an_api_key_and_sees_it_once(two_clinics):
+    a, *_ = two_clinics
+    client = console(staff(a))
+    response = client.post("/admin/tenants/tenantapikey/add/", {"name": "n8n", "scopes": ["read", "write"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    with tenant_context(a.id):
+        api_key = TenantAPIKey.objects.get(name="n8n")
+    assert f"{api_key.prefix}." in html
+    assert "api-key-plaintext" in html
+    assert not any(api_key.prefix in c.value for c in response.cookies.values())
+    listing = client.get("/admin/tenants/tenantapikey/").content.decode()
+    assert api_key.prefix in listing and html.split('id="api-key-plaintext"')[1][1:50] not in listing
+
+
+def test_a_doctor_sees_their_own_agenda_only(two_clinics):
+    import datetime
+    from datetime import UTC
+
+    from appointments.models import Appointment
+
+    a, _, ana, _ = two_clinics
+    user = staff(a, roles.DOCTOR)
+    mine = DoctorFactory(tenant=a, user=user, first_last_name="Mía")
+    other = DoctorFactory(tenant=a, first_last_name="Otra")
+    start = datetime.datetime(2030, 9, 26, 15, tzinfo=UTC)
+    with tenant_context(a.id):
+        own = Appointment.objects.create(tenant=a, doctor=mine, patient=ana, start=start,
+                                         end=start + datetime.timedelta(minutes=30))  # fmt: skip
+        second = PatientFactory(tenant=a)
+        theirs = Appointment.objects.create(tenant=a, doctor=other, patient=second, start=start,
+                                            end=start + datetime.timedelta(minutes=30))  # fmt: skip
+    client = console(user)
+    assert client.get(f"/admin/appointments/appointment/{own.id}/change/").status_code == 200
+    assert client.get(f"/admin/appointments/appointment/{theirs.id}/change/").status_code == 404
+    response = client.post(
+        f"/admin/appointments/appointment/{own.id}/change/", {"state": "no_show", "notes": "No asistió"}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with tenant_context(a.id):
+        own.refresh_from_db()
+    assert own.state == "no_show" and own.notes == "No asistió"
+
+
+def test_five_failed_logins_lock_the_account():
+    user = staff(TenantFactory(), username="lockme")
+    client = Client()
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "lockme", "password": "wrong"})
+    locked = client.post("/admin/login/", {"username": "lockme", "password": "S3cre-pass!"})
+    assert locked.status_code == 429
+    assert user.password.startswith("argon2")
