@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -49,3 +52,26 @@ def paths_without_trailing_slash(result, generator, request, public):
         (path[:-1] if path.endswith("/") and path != "/" else path): item for path, item in result["paths"].items()
     }
     return result
+
+
+class ScopedAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, stating the key each operation needs: ``x-required-scope``
+    (read, write, admin, or ``platform`` for platform keys) and a sentence in the description."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        from tenants.permissions import HasPlatformKey, TenantKeyScopes, required_scope
+
+        permissions = getattr(self.view, "permission_classes", [])
+        if HasPlatformKey in permissions:
+            scope, sentence = "platform", "Needs a platform API key."
+        elif TenantKeyScopes in permissions:
+            scope = required_scope(SimpleNamespace(method=method), self.view)
+            sentence = f"Needs a tenant API key with the `{scope}` scope." if scope else "Any tenant API key."
+        else:
+            return operation
+        operation["x-required-scope"] = scope or "any"
+        operation["description"] = f"{operation.get('description', '')}\n\n{sentence}".strip()
+        return operation

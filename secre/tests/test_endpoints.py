@@ -76,3 +76,24 @@ def test_openapi_shows_scheduling_with_seed_examples():
     bodies = [e["value"] for e in book["requestBody"]["content"]["application/json"]["examples"].values()]
     assert any(b.get("start_datetime") == "2025-09-25T10:00:00" for b in bodies)
     assert "/v1/doctor-availability/check-availability/{documentTypeId}/{documentNumber}" in schema["paths"]
+
+
+def test_openapi_states_the_scope_of_each_operation():
+    paths = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()["paths"]
+    assert paths["/v1/patients"]["get"]["x-required-scope"] == "read"
+    assert paths["/v1/patients"]["post"]["x-required-scope"] == "write"
+    assert paths["/v1/patients/search"]["post"]["x-required-scope"] == "read"
+    assert paths["/v1/auth/api-keys"]["post"]["x-required-scope"] == "admin"
+    assert paths["/v1/tenants"]["get"]["x-required-scope"] == "platform"
+    assert paths["/v1/me"]["get"]["x-required-scope"] == "any"
+    assert "`write` scope" in paths["/v1/appointments"]["post"]["description"]
+
+
+def test_cors_is_off_by_default_and_follows_configured_origins(settings):
+    preflight = {"HTTP_ORIGIN": "https://app.example.com", "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET"}
+    response = APIClient().options("/v1/patients", **preflight)
+    assert "access-control-allow-origin" not in response.headers
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    response = APIClient().options("/v1/patients", **preflight)
+    assert response.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "x-api-key" in response.headers["access-control-allow-headers"]
