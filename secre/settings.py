@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "tenants",
     "patients",
     "appointments",
+    "auditlog",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenancyMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     # Last, as django-axes asks: locks out a staff login after repeated failures.
     "axes.middleware.AxesMiddleware",
 ]
@@ -193,6 +196,12 @@ SPECTACULAR_SETTINGS = {
         "secre.openapi.paths_without_trailing_slash",
     ],
 }
+
+# The audit trail (django-auditlog) with Secre's own entry model, masking and correlation id.
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEvent"
+AUDITLOG_MASK_CALLABLE = "audit.masking.mask"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Phone numbers are stored in E.164; national numbers are read in this region (ISO 3166 alpha-2).
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CO")

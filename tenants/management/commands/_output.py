@@ -5,9 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from audit.context import audit_context
+
 
 class OpsCommand(BaseCommand):
-    """Base for ops commands: adds ``--json`` and :meth:`emit`."""
+    """Base for ops commands: adds ``--json`` and :meth:`emit`; changes are audited as ``command``."""
+
+    def execute(self, *args, **options):
+        with audit_context(origin="command"):
+            return super().execute(*args, **options)
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence")
