@@ -10,6 +10,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "true").lower() == "true" else None
-# No path or query string: they carry documents, names and phones. The request id ties a line to the app's logs.
-access_log_format = '%(t)s "%(m)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+# JSON lines like the app's; the access line has no path or query string (they carry documents,
+# names and phones), and its request id ties it to the app's lines.
+logger_class = "secre.observability.GunicornJsonLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: one JSON "request" line per request, with ids and the route template.
+    "secre.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI and Redoc from drf-spectacular-sidecar) without internet or a proxy.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -212,15 +214,29 @@ DEFAULT_TENANT_TIMEZONE = env.str("DEFAULT_TENANT_TIMEZONE", default="America/Bo
 # Where `seed_demo` keeps the demo key's plaintext between runs (development only; git-ignored).
 DEMO_API_KEY_FILE = env.path("DEMO_API_KEY_FILE", default=str(BASE_DIR / ".secre" / "demo-api-key"))
 
+# JSON lines on stdout (LOG_FORMAT=plain for a console-friendly format). Every line carries
+# request_id, tenant_id and api_key_id; no line carries personal data.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_path": {"()": "secre.log_filters.RedactRequestPath"}},
+    "formatters": {
+        "json": {"()": "secre.observability.json_formatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s request_id=%(request_id)s"},
+    },
+    "filters": {
+        "request_context": {"()": "secre.observability.RequestContextFilter"},
+        "redact_path": {"()": "secre.log_filters.RedactRequestPath"},
+    },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_path"]},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "redact_path"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django logs every 4xx/5xx with the raw path (documents!): only 5xx, and with the route instead.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }

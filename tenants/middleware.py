@@ -10,6 +10,7 @@ from contextlib import nullcontext
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from secre.observability import bind_request
 from secre.problems import AuthenticationFailed, PermissionDenied, problem_response_for
 from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
 from tenants.bypass import operator_access

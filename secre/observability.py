@@ -1,0 +1,135 @@
+"""JSON logs on stdout, with the request id, tenant and API key of the request on every line.
+
+* :class:`RequestContextFilter` adds ``request_id``, ``tenant_id`` and ``api_key_id`` to every log
+  record (from a context variable the request log middleware sets).
+* :class:`RequestLogMiddleware` writes one ``request`` line per request: method, the route
+  *template* (``/v1/patients/by-document/{documentTypeId}/{documentNumber}``, never the raw path or
+  query string, which carry documents, names and phones), status and duration in ms.
+* :class:`GunicornJsonLogger` makes gunicorn's own error and access logs JSON lines too (the access
+  line has method, status, duration and request id; no path).
+
+Never log personal data: log ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from gunicorn import glogging
+from pythonjsonlogger.json import JsonFormatter
+
+_context: ContextVar[dict[str, str | None]] = ContextVar("secre_request_context", default={})
+
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+RENAMED = {"asctime": "timestamp", "levelname": "level", "message": "event", "name": "logger"}
+
+
+def json_formatter() -> JsonFormatter:
+    """The one JSON line format of the app and gunicorn (UTC RFC 3339 timestamps)."""
+    formatter = JsonFormatter(JSON_FIELDS, rename_fields=RENAMED, datefmt="%Y-%m-%dT%H:%M:%S%z")
+    formatter.converter = time.gmtime
+    return formatter
+
+
+class RequestContextFilter(logging.Filter):
+    """Put the current request's ids on every record (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _context.get()
+        for key in ("request_id", "tenant_id", "api_key_id"):
+            if not hasattr(record, key):
+                setattr(record, key, context.get(key))
+        return True
+
+
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def route_template(request: HttpRequest) -> str | None:
+    """``/v1/patients/by-document/{documentTypeId}/{documentNumber}`` for the matched route."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:  # answered before routing (a 401 from the tenancy middleware)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    if not match.route:
+        return None
+    route = _GROUP.sub(r"{\1}", match.route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)  # path() converters
+    route = route.replace("^", "").replace("$", "").replace("/?", "")
+    return "/" + route.lstrip("/")
+
+
+class RequestLogMiddleware:
+    """Outermost middleware: times the request and logs one ``request`` line after it."""
+
+    logger = logging.getLogger("secre.request")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        token = _context.set({})
+        try:
+            response = self.get_response(request)
+            self.logger.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": route_template(request),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    **_ids(request),
+                },
+            )
+            return response
+        finally:
+            _context.reset(token)
+
+
+def bind_request(request: HttpRequest) -> None:
+    """Called by the tenancy middleware once the caller is known."""
+    _context.set(_ids(request))
+
+
+def _ids(request: HttpRequest) -> dict[str, str | None]:
+    tenant = getattr(request, "tenant", None)
+    client = getattr(request, "api_client", None)
+    return {
+        "request_id": getattr(request, "request_id", None),
+        "tenant_id": str(tenant.id) if tenant is not None else None,
+        "api_key_id": str(client.api_key_id) if client is not None else None,
+    }
+
+
+class GunicornJsonLogger(glogging.Logger):
+    """gunicorn's logger writing JSON lines; the access line carries no path (personal data)."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            for handler in logger.handlers:
+                handler.setFormatter(json_formatter())
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.access_log_enabled:
+            return
+        headers = {name.lower(): value for name, value in resp.headers}
+        self.access_log.info(
+            "access",
+            extra={
+                "method": environ.get("REQUEST_METHOD"),
+                "status": resp.status_code,
+                "duration_ms": round(request_time.total_seconds() * 1000, 2),
+                "request_id": headers.get("x-request-id"),
+                "bytes": getattr(resp, "sent", None),
+            },
+        )
