@@ -24,7 +24,7 @@ from django.urls import Resolver404, resolve
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
-_context: ContextVar[dict[str, str | None]] = ContextVar("secre_request_context", default={})
+_context: ContextVar[dict[str, str | None] | None] = ContextVar("secre_request_context", default=None)
 
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "timestamp", "levelname": "level", "message": "event", "name": "logger"}
@@ -41,7 +41,7 @@ class RequestContextFilter(logging.Filter):
     """Put the current request's ids on every record (None outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        context = _context.get()
+        context = _context.get() or {}
         for key in ("request_id", "tenant_id", "api_key_id"):
             if not hasattr(record, key):
                 setattr(record, key, context.get(key))

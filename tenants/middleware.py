@@ -83,6 +83,7 @@ class TenancyMiddleware:
                 tenant_id = user.tenant_id
                 operator = user.is_operator
 
+        bind_request(request)
         with tenant_context(tenant_id), operator_access() if operator else nullcontext():
             if request.api_client is not None:
                 api_key_touch(client=request.api_client)
