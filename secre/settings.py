@@ -199,6 +199,28 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Rate limits (tenants/rate_limits.py): django-ratelimit counting in Redis. Off unless enabled (on in
+# compose and production). Redis errors are ignored and logged; requests then go through.
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=False)
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+RATE_LIMIT_TENANT = env.str("RATE_LIMIT_TENANT", default="600/m")
+RATE_LIMIT_AUTH_FAILURES = env.str("RATE_LIMIT_AUTH_FAILURES", default="30/m")
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "secre",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+    },
+}
+if RATELIMIT_ENABLED:
+    # Its system check refuses non-Redis caches, so it is installed only when it is used.
+    INSTALLED_APPS.append("django_ratelimit")
+
 # The audit trail (django-auditlog) with Secre's own entry model, masking and correlation id.
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEvent"
 AUDITLOG_MASK_CALLABLE = "audit.masking.mask"

@@ -76,7 +76,8 @@ def resolve_api_key(presented: str | None) -> ApiClient | PlatformClient:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT api_key_id, key_name, hashed_key, revoked, expiry_date, last_used_at,"
-            " tenant_id, tenant_name, tenant_timezone, tenant_is_active, tenant_created_at, scopes"
+            " tenant_id, tenant_name, tenant_timezone, tenant_is_active, tenant_created_at, scopes,"
+            " tenant_rate_limit"
             " FROM secre_resolve_api_key(%s)",
             [prefix],
         )
@@ -97,10 +98,12 @@ def resolve_api_key(presented: str | None) -> ApiClient | PlatformClient:
         raise AuthenticationFailed("This API key has expired.")
     if len(row) == 6:
         return PlatformClient(api_key_id=key_id, key_name=key_name, last_used_at=last_used_at)
-    tenant_id, tenant_name, tz, active, created, scopes = row[6:]
+    tenant_id, tenant_name, tz, active, created, scopes, rate_limit = row[6:]
     if not active:
         raise AuthenticationFailed("This tenant is inactive.")
-    tenant = Tenant(id=tenant_id, name=tenant_name, timezone=tz, is_active=active, created_at=created)
+    tenant = Tenant(
+        id=tenant_id, name=tenant_name, timezone=tz, is_active=active, created_at=created, rate_limit=rate_limit
+    )
     tenant._state.adding = False
     tenant._state.db = "default"
     return ApiClient(

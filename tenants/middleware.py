@@ -16,6 +16,7 @@ from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from tenants.errors import PlatformKeyRequired, TenantKeyRequired
+from tenants.rate_limits import RateLimited, auth_failures_retry_after, tenant_retry_after
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -45,6 +46,7 @@ class TenancyMiddleware:
     * Every request runs in ``transaction.atomic()`` with ``app.tenant_id`` set (empty when there
       is no tenant). An API response with status >= 400 rolls the transaction back, so a DRF
       error after a write never commits half a request.
+    * Rate limits (tenants/rate_limits.py): per tenant, and failed authentications per address.
     * Sets ``request.request_id`` (the client's sane ``X-Request-ID`` or a new one) and echoes it.
     """
 
@@ -66,12 +68,23 @@ class TenancyMiddleware:
         operator = False
         if _needs_api_key(request.path):
             try:
-                client = resolve_api_key(request.headers.get(API_KEY_HEADER))
+                _refuse_if_limited(auth_failures_retry_after(request, failed=False))
+                try:
+                    client = resolve_api_key(request.headers.get(API_KEY_HEADER))
+                except AuthenticationFailed:
+                    _refuse_if_limited(auth_failures_retry_after(request, failed=True))
+                    raise
                 _check_key_kind(client, platform_route=_under(request.path, _PLATFORM_API_PATHS))
-            except (AuthenticationFailed, PermissionDenied) as exc:
+                if client.tenant is not None:
+                    _refuse_if_limited(
+                        tenant_retry_after(request, tenant_id=client.tenant.id, rate=client.tenant.rate_limit)
+                    )
+            except (AuthenticationFailed, PermissionDenied, RateLimited) as exc:
                 response = problem_response_for(exc, request)
                 if isinstance(exc, AuthenticationFailed):
                     response["WWW-Authenticate"] = API_KEY_HEADER
+                if isinstance(exc, RateLimited):
+                    response["Retry-After"] = str(exc.extra["retryAfter"])
                 response[REQUEST_ID_HEADER] = request.request_id
                 return response
             request.tenant = client.tenant
@@ -94,6 +107,11 @@ class TenancyMiddleware:
                 transaction.set_rollback(True)
         response[REQUEST_ID_HEADER] = request.request_id
         return response
+
+
+def _refuse_if_limited(retry_after: int | None) -> None:
+    if retry_after is not None:
+        raise RateLimited(retryAfter=retry_after)
 
 
 def _check_key_kind(client, *, platform_route: bool) -> None:

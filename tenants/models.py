@@ -10,6 +10,7 @@ from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 from uuid_utils.compat import uuid7
 
+from tenants.rate_limits import validate_rate
 from tenants.scopes import ALL_SCOPES, default_scopes
 
 
@@ -34,6 +35,8 @@ class Tenant(models.Model):
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
     timezone = models.CharField(max_length=64, default=default_timezone, validators=[validate_timezone])
+    # Requests allowed per period for this clinic's keys ("1200/m"); empty: RATE_LIMIT_TENANT.
+    rate_limit = models.CharField(max_length=20, null=True, blank=True, validators=[validate_rate])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

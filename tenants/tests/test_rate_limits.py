@@ -1,0 +1,81 @@
+"""Rate limits on the real Redis at REDIS_URL (skipped, saying so, when none answers)."""
+
+import uuid
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from rest_framework.test import APIClient
+
+from tenants.context import tenant_context
+from tenants.models import Tenant
+from tenants.tests.factories import TenantFactory, make_api_key
+
+pytestmark = pytest.mark.django_db
+
+
+def _redis_answers() -> bool:
+    try:
+        return bool(redis.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def limits(settings):
+    """Rate limiting on, against a fresh key prefix in the real Redis."""
+    if not _redis_answers():
+        pytest.skip(f"no Redis answers at REDIS_URL={django_settings.REDIS_URL}: rate-limit tests skipped")
+    settings.RATELIMIT_ENABLED = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
+    return settings  # (changing CACHES makes Django rebuild its cache handlers)
+
+
+def _client(key: str, address: str = "127.0.0.1") -> APIClient:
+    client = APIClient(REMOTE_ADDR=address)
+    client.credentials(HTTP_X_API_KEY=key)
+    return client
+
+
+def test_a_burst_over_the_tenant_limit_gets_429_with_retry_after(limits):
+    limits.RATE_LIMIT_TENANT = "5/m"
+    tenant = TenantFactory()
+    _, first_key = make_api_key(tenant)
+    _, second_key = make_api_key(tenant)
+    statuses = [_client(first_key).get("/v1/patients").status_code for _ in range(4)]
+    statuses += [_client(second_key).get("/v1/patients").status_code for _ in range(2)]  # same tenant bucket
+    assert statuses == [200] * 5 + [429]
+    limited = _client(first_key).get("/v1/patients")
+    assert limited.json()["code"] == "rate_limited"
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    _, other_key = make_api_key(TenantFactory())
+    assert _client(other_key).get("/v1/patients").status_code == 200  # another tenant is unaffected
+
+
+def test_a_tenant_override_beats_the_default(limits):
+    limits.RATE_LIMIT_TENANT = "2/m"
+    tenant = TenantFactory()
+    with tenant_context(tenant.id):
+        Tenant.objects.filter(pk=tenant.pk).update(rate_limit="4/m")
+    _, key = make_api_key(tenant)
+    assert [_client(key).get("/v1/patients").status_code for _ in range(5)] == [200] * 4 + [429]
+
+
+def test_failed_authentications_are_limited_per_address(limits):
+    limits.RATE_LIMIT_AUTH_FAILURES = "3/m"
+    bad = "abcdefgh.abcdefghabcdefghabcdefghabcdefgh"
+    statuses = [_client(bad, "203.0.113.9").get("/v1/patients").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    _, good = make_api_key(TenantFactory())
+    assert _client(good, "203.0.113.9").get("/v1/patients").status_code == 429  # the address waits
+    assert _client(good, "203.0.113.10").get("/v1/patients").status_code == 200
+
+
+def test_a_redis_outage_keeps_the_api_serving(limits):
+    limits.RATE_LIMIT_TENANT = "1/m"
+    limits.CACHES = {**limits.CACHES, "ratelimit": {**limits.CACHES["ratelimit"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    _, key = make_api_key(TenantFactory())
+    assert [_client(key).get("/v1/patients").status_code for _ in range(3)] == [200, 200, 200]
