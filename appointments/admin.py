@@ -35,8 +35,15 @@ def doctor_only(request) -> bool:
 
 class AvailabilityRuleInline(TenantScopedInline):
     model = AvailabilityRule
-    fields = ("day_of_week", "start_time", "end_time", "appointment_duration_minutes", "capacity", "valid_from",
-              "valid_until")  # fmt: skip
+    fields = (
+        "day_of_week",
+        "start_time",
+        "end_time",
+        "appointment_duration_minutes",
+        "capacity",
+        "valid_from",
+        "valid_until",
+    )
 
 
 class BlockedTimeInline(TenantScopedInline):
@@ -58,8 +65,19 @@ class AppointmentForm(forms.ModelForm):
 
     class Meta:
         model = Appointment
-        fields = ("patient", "doctor", "start", "end", "modality", "appointment_type", "clinic", "state",
-                  "notification_state", "comment", "notes")  # fmt: skip
+        fields = (
+            "patient",
+            "doctor",
+            "start",
+            "end",
+            "modality",
+            "appointment_type",
+            "clinic",
+            "state",
+            "notification_state",
+            "comment",
+            "notes",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -95,8 +113,18 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
 
         class Meta:
             model = Appointment
-            fields = ("id", "start", "end", "patient_document", "doctor_document", "modality", "appointment_type",
-                      "state", "notification_state", "created_at")  # fmt: skip
+            fields = (
+                "id",
+                "start",
+                "end",
+                "patient_document",
+                "doctor_document",
+                "modality",
+                "appointment_type",
+                "state",
+                "notification_state",
+                "created_at",
+            )
             export_order = fields
 
     resource_classes = [Resource]

@@ -6,9 +6,17 @@ from auditlog.registry import auditlog
 NOISE = ["updated_at", "last_used_at", "name_search", "hashed_key"]
 # Fields recorded as "changed" with a masked value: names, documents, phones, emails, free text.
 PERSON_FIELDS = [
-    "first_name", "second_name", "first_last_name", "second_last_name", "document_number", "birth_date",
-    "phone", "cell_phone", "email", "custom_fields",
-]  # fmt: skip
+    "first_name",
+    "second_name",
+    "first_last_name",
+    "second_last_name",
+    "document_number",
+    "birth_date",
+    "phone",
+    "cell_phone",
+    "email",
+    "custom_fields",
+]
 
 
 def register_audited_models() -> None:

@@ -19,10 +19,23 @@ class PatientResource(resources.ModelResource):
     class Meta:
         model = Patient
         fields = (
-            "id", "document_type", "document_number", "first_name", "second_name", "first_last_name",
-            "second_last_name", "birth_date", "gender", "phone", "cell_phone", "email", "eps", "habeas_data",
-            "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "document_type",
+            "document_number",
+            "first_name",
+            "second_name",
+            "first_last_name",
+            "second_last_name",
+            "birth_date",
+            "gender",
+            "phone",
+            "cell_phone",
+            "email",
+            "eps",
+            "habeas_data",
+            "created_at",
+            "updated_at",
+        )
         export_order = fields
 
 
@@ -47,9 +60,16 @@ class PatientAdmin(ExportMixin, TenantScopedAdmin):
     list_display = ("document", "full_name", "cell_phone", "phone", "email", "updated_at")
     list_select_related = ("document_type",)
     search_fields = (
-        "document_number", "first_name", "second_name", "first_last_name", "second_last_name", "name_search",
-        "phone", "cell_phone", "email",
-    )  # fmt: skip
+        "document_number",
+        "first_name",
+        "second_name",
+        "first_last_name",
+        "second_last_name",
+        "name_search",
+        "phone",
+        "cell_phone",
+        "email",
+    )
     list_filter = ("document_type", "habeas_data")
     readonly_fields = ("id", "created_at", "updated_at")
     inlines = [PatientAppointmentsInline]

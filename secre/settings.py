@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenancyMiddleware",
+    "tenants.idempotency.IdempotencyMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last, as django-axes asks: locks out a staff login after repeated failures.
     "axes.middleware.AxesMiddleware",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from tenants.readiness import readiness
 from tenants.views import health
 
 handler400 = "secre.problems.handler400"
@@ -14,6 +15,7 @@ handler500 = "secre.problems.handler500"
 urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),
+    path("health/ready", readiness, name="readiness"),
     path("v1/", include("patients.urls")),
     path("v1/", include("appointments.urls")),
     path("v1/", include("tenants.urls")),

@@ -133,11 +133,20 @@ class TenantAPIKeyAdmin(TenantScopedAdmin):
                 scopes=form.cleaned_data["scopes"],
                 expires_at=form.cleaned_data["expires_at"],
             )
-            context = {**self.admin_site.each_context(request), "api_key": api_key, "plaintext": plaintext,
-                       "opts": self.model._meta, "title": "API key created"}  # fmt: skip
+            context = {
+                **self.admin_site.each_context(request),
+                "api_key": api_key,
+                "plaintext": plaintext,
+                "opts": self.model._meta,
+                "title": "API key created",
+            }
             return TemplateResponse(request, "admin/tenants/api_key_created.html", context)
-        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-                   "title": "Create API key"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": "Create API key",
+        }
         return TemplateResponse(request, "admin/tenants/api_key_add.html", context)
 
     def has_delete_permission(self, request, obj=None):

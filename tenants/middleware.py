@@ -24,7 +24,7 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PUBLIC_API_PATHS = ("/v1/schema",)
 _PLATFORM_API_PATHS = ("/v1/tenants", "/v1/admin")
 # Liveness must answer (503) when the database is down, so it runs outside the request transaction.
-_NO_TRANSACTION_PATHS = ("/health", "/health/")
+_NO_TRANSACTION_PATHS = ("/health", "/health/", "/health/ready")
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:

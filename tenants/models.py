@@ -136,3 +136,31 @@ class PlatformAPIKey(AbstractAPIKey):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class IdempotentRequest(models.Model):
+    """A POST answered under an ``Idempotency-Key`` (tenants/idempotency.py): replayed for 24 hours.
+
+    ``response_body`` is null when the response carried a secret (never stored). Expired rows are
+    removed by ``manage.py purge``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    replayable = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="tenants_idempotent_tenant_id_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "key"], name="tenants_idempotent_key_uniq"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="tenants_idempotent_expiry")]
+
+    def __str__(self) -> str:
+        return f"idempotent request {self.pk}"

@@ -34,3 +34,16 @@ def tenant_update(*, tenant: Tenant, data: dict) -> Tenant:
     tenant.full_clean()
     tenant.save(update_fields=list(data))
     return tenant
+
+
+def idempotency_records_purge() -> int:
+    """Delete expired idempotency records of every tenant (cross-tenant: the operator bypass).
+    Returns how many were deleted."""
+    from django.utils import timezone
+
+    from tenants.bypass import operator_access
+    from tenants.models import IdempotentRequest
+
+    with operator_access() as alias:
+        deleted, _ = IdempotentRequest.objects.using(alias).filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -21,6 +21,7 @@ from secre.problems import problem_response
 from tenants import api_keys, selectors, services
 from tenants.context import tenant_context
 from tenants.errors import ApiKeyNotRotatable
+from tenants.idempotency import mark_secret
 from tenants.permissions import HasPlatformKey
 from tenants.scopes import ADMIN
 from tenants.serializers import (
@@ -133,7 +134,7 @@ class ApiKeyViewSet(viewsets.ViewSet):
         api_key, plaintext = api_keys.api_key_create(
             tenant=request.tenant, name=data["name"], expires_at=data.get("expiry_date"), scopes=data.get("scopes")
         )
-        return Response(_new_key_payload(api_key, plaintext), status=status.HTTP_201_CREATED)
+        return mark_secret(Response(_new_key_payload(api_key, plaintext), status=status.HTTP_201_CREATED))
 
     @extend_schema(
         summary="Rotate: a successor key (same name and scopes); the old one expires after the grace period",
@@ -154,7 +155,7 @@ class ApiKeyViewSet(viewsets.ViewSet):
         successor, plaintext = api_keys.api_key_rotate(
             api_key=api_key, grace=timedelta(minutes=data["gracePeriodMinutes"])
         )
-        return Response(_new_key_payload(successor, plaintext), status=status.HTTP_201_CREATED)
+        return mark_secret(Response(_new_key_payload(successor, plaintext), status=status.HTTP_201_CREATED))
 
     @extend_schema(
         summary="Revoke a key at once (final)",

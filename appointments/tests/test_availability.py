@@ -121,9 +121,15 @@ def test_new_york_spring_forward_day():
     zone = ZoneInfo("America/New_York")
     slots = _slots(doctor, datetime.date(2030, 3, 10), zone=zone)
     assert _local(slots, zone) == [
-        "00:00-0500", "00:30-0500", "01:00-0500", "01:30-0500", "03:00-0400", "03:30-0400",
-        "09:00-0400", "09:30-0400",
-    ]  # fmt: skip
+        "00:00-0500",
+        "00:30-0500",
+        "01:00-0500",
+        "01:30-0500",
+        "03:00-0400",
+        "03:30-0400",
+        "09:00-0400",
+        "09:30-0400",
+    ]
     assert slots[-2].start == datetime.datetime(2030, 3, 10, 13, 0, tzinfo=UTC)
 
 
@@ -136,9 +142,17 @@ def test_new_york_fall_back_day():
     zone = ZoneInfo("America/New_York")
     slots = _slots(doctor, datetime.date(2030, 11, 3), zone=zone)
     assert _local(slots, zone) == [
-        "00:00-0400", "00:30-0400", "01:00-0400", "01:30-0400", "01:00-0500", "01:30-0500",
-        "02:00-0500", "02:30-0500", "09:00-0500", "09:30-0500",
-    ]  # fmt: skip
+        "00:00-0400",
+        "00:30-0400",
+        "01:00-0400",
+        "01:30-0400",
+        "01:00-0500",
+        "01:30-0500",
+        "02:00-0500",
+        "02:30-0500",
+        "09:00-0500",
+        "09:30-0500",
+    ]
     assert slots[-2].start == datetime.datetime(2030, 11, 3, 14, 0, tzinfo=UTC)
 
 

@@ -97,3 +97,19 @@ def test_cors_is_off_by_default_and_follows_configured_origins(settings):
     response = APIClient().options("/v1/patients", **preflight)
     assert response.headers["access-control-allow-origin"] == "https://app.example.com"
     assert "x-api-key" in response.headers["access-control-allow-headers"]
+
+
+def test_readiness_checks_database_and_migrations():
+    response = APIClient().get("/health/ready")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}
+
+
+def test_readiness_names_what_is_down(settings):
+    settings.RATELIMIT_ENABLED = True
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = APIClient().get("/health/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "service_unavailable" and body["checks"]["redis"].startswith("down")
+    assert body["checks"]["database"] == "ok"

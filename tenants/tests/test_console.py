@@ -70,9 +70,16 @@ def test_staff_edits_stay_in_their_clinic_and_leave_no_admin_log(two_clinics):
     client = console(staff(a))
     response = client.post(
         "/admin/patients/patient/add/",
-        {"first_name": "Nueva", "first_last_name": "Paciente", "document_type": 1, "document_number": "333",
-         "custom_fields": "{}", "appointments-TOTAL_FORMS": 0, "appointments-INITIAL_FORMS": 0},
-    )  # fmt: skip
+        {
+            "first_name": "Nueva",
+            "first_last_name": "Paciente",
+            "document_type": 1,
+            "document_number": "333",
+            "custom_fields": "{}",
+            "appointments-TOTAL_FORMS": 0,
+            "appointments-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     with tenant_context(a.id):
         from patients.models import Patient
@@ -129,11 +136,13 @@ def test_a_doctor_sees_their_own_agenda_only(two_clinics):
     other = DoctorFactory(tenant=a, first_last_name="Otra")
     start = datetime.datetime(2030, 9, 26, 15, tzinfo=UTC)
     with tenant_context(a.id):
-        own = Appointment.objects.create(tenant=a, doctor=mine, patient=ana, start=start,
-                                         end=start + datetime.timedelta(minutes=30))  # fmt: skip
+        own = Appointment.objects.create(
+            tenant=a, doctor=mine, patient=ana, start=start, end=start + datetime.timedelta(minutes=30)
+        )
         second = PatientFactory(tenant=a)
-        theirs = Appointment.objects.create(tenant=a, doctor=other, patient=second, start=start,
-                                            end=start + datetime.timedelta(minutes=30))  # fmt: skip
+        theirs = Appointment.objects.create(
+            tenant=a, doctor=other, patient=second, start=start, end=start + datetime.timedelta(minutes=30)
+        )
     client = console(user)
     assert client.get(f"/admin/appointments/appointment/{own.id}/change/").status_code == 200
     assert client.get(f"/admin/appointments/appointment/{theirs.id}/change/").status_code == 404

@@ -70,9 +70,10 @@ def test_a_read_only_key_cannot_write():
     assert client.get("/v1/patients").status_code == 200
     assert client.post("/v1/patients/search", {"name": "x"}, format="json").status_code == 200
     response = client.post(
-        "/v1/patients", {"firstName": "A", "firstLastName": "B", "documentTypeId": 1, "documentNumber": "1"},
+        "/v1/patients",
+        {"firstName": "A", "firstLastName": "B", "documentTypeId": 1, "documentNumber": "1"},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied" and response.json()["missingScope"] == "write"
     assert client.get("/v1/auth/api-keys").json()["missingScope"] == "admin"
