@@ -74,4 +74,31 @@ class ScopedAutoSchema(AutoSchema):
             return operation
         operation["x-required-scope"] = scope or "any"
         operation["description"] = f"{operation.get('description', '')}\n\n{sentence}".strip()
+        responses = operation.setdefault("responses", {})
+        responses.setdefault("429", _problem_ref("rate_limited: too many requests for the tenant; see Retry-After."))
+        if method == "POST" and scope != "platform":
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+            responses.setdefault(
+                "409", _problem_ref("idempotency_in_progress, idempotency_not_replayable (Idempotency-Key).")
+            )
+            responses.setdefault("422", _problem_ref("idempotency_key_reused: the key was used with another body."))
         return operation
+
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": (
+        "Retry-safe POST: a retry with the same key and body within 24 hours replays the first 2xx "
+        "response (header Idempotent-Replayed: true) instead of running again."
+    ),
+}
+
+
+def _problem_ref(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }

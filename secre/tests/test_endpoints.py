@@ -113,3 +113,11 @@ def test_readiness_names_what_is_down(settings):
     body = response.json()
     assert body["code"] == "service_unavailable" and body["checks"]["redis"].startswith("down")
     assert body["checks"]["database"] == "ok"
+
+
+def test_openapi_documents_idempotency_and_rate_limits():
+    paths = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()["paths"]
+    create = paths["/v1/patients"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
+    assert {"409", "422", "429"} <= set(create["responses"])
+    assert "429" in paths["/v1/patients"]["get"]["responses"]

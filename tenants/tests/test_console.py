@@ -168,3 +168,29 @@ def test_five_failed_logins_lock_the_account():
         assert user.password.startswith("argon2")
     finally:
         reset(ip="198.51.100.7", username="lockme")
+
+
+def test_console_changes_are_audited_with_the_staff_member(two_clinics):
+    from audit.models import AuditEvent
+
+    a, _, ana, _ = two_clinics
+    owner = staff(a)
+    client = console(owner)
+    response = client.post(
+        f"/admin/patients/patient/{ana.id}/change/",
+        {
+            "first_name": "Ana María",
+            "first_last_name": "Aranda",
+            "document_type": 1,
+            "document_number": "111",
+            "custom_fields": "{}",
+            "appointments-TOTAL_FORMS": 0,
+            "appointments-INITIAL_FORMS": 0,
+        },
+        HTTP_X_REQUEST_ID="console-req-1",
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    with tenant_context(a.id):
+        event = AuditEvent.objects.filter(object_pk=str(ana.id), action=AuditEvent.Action.UPDATE).get()
+    assert event.actor_id == owner.id and event.origin == "console" and event.request_id == "console-req-1"
+    assert "first_name" in event.changes and "Ana María" not in str(event.changes)
