@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # CI's PostgreSQL server for `make test-server` (superuser with trust auth).
 PG_SERVER ?= 127.0.0.1:5432
 
-.PHONY: help venv run test test-server migrate seed lint format up down bench manage clean-db
+.PHONY: help venv run worker test test-server migrate seed lint format up down bench manage clean-db
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,10 +32,12 @@ venv: $(STAMP) $(LOCAL_SECRET) ## create .venv with the pinned requirements
 $(LOCAL_SECRET):
 	@mkdir -p .secre && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@ && chmod 600 $@
 
-run: venv ## migrate, seed the demo tenant, serve the API on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
-	@$(ENV) SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false PORT=$(PORT) $(WITH_DB) sh -c '\
+run: venv ## migrate, seed the demo, serve the API on http://127.0.0.1:$(PORT) with the worker (Ctrl-C stops all)
+	@$(ENV) SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false OUTBOUND_ALLOW_PRIVATE_ADDRESSES=true \
+	  PORT=$(PORT) $(WITH_DB) sh -c '\
 	  $(PY) manage.py migrate --no-input -v 0 && \
 	  $(PY) manage.py seed_demo && \
+	  { $(PY) manage.py run_worker & } && \
 	  exec $(VENV)/bin/gunicorn secre.wsgi -c docker/gunicorn.conf.py --bind 127.0.0.1:$(PORT)'
 
 test: venv ## run the whole test suite against real PostgreSQL
@@ -50,6 +52,9 @@ test-server: venv ## isolation and migration tests on the server at PG_SERVER (C
 
 migrate: venv ## apply migrations (as the owner role)
 	@$(ENV) $(WITH_DB) $(PY) manage.py migrate
+
+worker: venv ## the webhook worker alone (deliveries, retries, reminders)
+	@$(ENV) $(WITH_DB) $(PY) manage.py run_worker
 
 seed: venv ## create or reuse the demo tenant, key and patients
 	@$(ENV) $(WITH_DB) $(PY) manage.py seed_demo

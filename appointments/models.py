@@ -251,6 +251,8 @@ class Appointment(models.Model):
     # exclusion constraint on purpose.
     overbooked = models.BooleanField(default=False)
     comment = models.TextField(null=True, blank=True)
+    # The start time a reminder was emitted for: a rescheduled appointment gets a new one.
+    reminded_for_start = models.DateTimeField(null=True, blank=True)
     # The doctor's clinical notes, written in the console (not exposed to API keys).
     notes = models.TextField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=500, null=True, blank=True)

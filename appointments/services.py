@@ -8,14 +8,15 @@ requests can never both win. Every function runs in the caller's tenant context.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 import json_merge_patch
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
+from django.utils import timezone
 
 from appointments import lifecycle
 from appointments.availability import active_overlapping, check_availability
@@ -35,6 +36,7 @@ from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clin
 from appointments.selectors import doctor_find_by_document
 from patients.models import Patient
 from tenants.models import Tenant
+from webhooks.events import event_emit
 
 DOCTOR_DOCUMENT_CONSTRAINT = "appointments_doctor_document_uniq"
 DOCTOR_OVERLAP_CONSTRAINT = "appointments_doctor_no_overlap"
@@ -217,6 +219,7 @@ def appointment_book(
     appointment = Appointment(tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, **fields)
     with transaction.atomic():
         _place(appointment, zone=ZoneInfo(tenant.timezone), overbook=overbook, force_insert=True)
+        _emit(appointment, "appointment.created")
     return appointment
 
 
@@ -231,6 +234,8 @@ def appointment_update(
         data["custom_fields"] = json_merge_patch.merge(dict(appointment.custom_fields), data["custom_fields"])
     if "state" in data:
         lifecycle.check_transition(appointment.state, data["state"])
+    changed = {key for key, value in data.items() if getattr(appointment, key) != value}
+    event_type = _update_event_type(appointment.state, data.get("state", appointment.state), changed)
     moved = any(key in data and data[key] != getattr(appointment, key) for key in RESCHEDULE_FIELDS)
     for attr, value in data.items():
         setattr(appointment, attr, value)
@@ -245,6 +250,8 @@ def appointment_update(
             )
         else:
             _save_appointment(appointment)
+        if event_type is not None:
+            _emit(appointment, event_type)
     return appointment
 
 
@@ -254,8 +261,66 @@ def appointment_cancel(*, appointment: Appointment, reason: str | None = None) -
     appointment.state = Appointment.State.CANCELLED
     if reason is not None:
         appointment.cancellation_reason = reason
-    appointment.save(update_fields=["state", "cancellation_reason", "updated_at"])
+    with transaction.atomic():
+        appointment.save(update_fields=["state", "cancellation_reason", "updated_at"])
+        _emit(appointment, "appointment.cancelled")
     return appointment
+
+
+def appointment_reminders_emit() -> int:
+    """Emit ``appointment.reminder_due`` once per active appointment whose start is within its
+    tenant's ``reminder_lead_minutes``, and set its notificationState to ``pending`` (n8n then sets
+    ``sent`` or ``failed``). A rescheduled appointment gets a new reminder. Finding them crosses
+    tenants (the operator bypass); each is then handled in its own tenant's context.
+    Returns how many reminders were emitted."""
+    from tenants.bypass import operator_access
+    from tenants.context import tenant_context
+
+    now = timezone.now()
+    with operator_access() as alias:
+        due = [
+            (appointment_id, tenant_id)
+            for appointment_id, tenant_id, start, lead in Appointment.objects.using(alias)
+            .filter(state__in=Appointment.ACTIVE_STATES, start__gt=now, tenant__reminder_lead_minutes__isnull=False)
+            .exclude(reminded_for_start=F("start"))
+            .values_list("id", "tenant_id", "start", "tenant__reminder_lead_minutes")
+            if start <= now + timedelta(minutes=lead)
+        ]
+    for appointment_id, tenant_id in due:
+        with tenant_context(tenant_id):
+            appointment = (
+                Appointment.objects.select_for_update().select_related("patient", "doctor").get(pk=appointment_id)
+            )
+            if appointment.reminded_for_start == appointment.start or not lifecycle.is_active(appointment.state):
+                continue
+            appointment.reminded_for_start = appointment.start
+            appointment.notification_state = Appointment.NotificationState.PENDING
+            appointment.save(update_fields=["reminded_for_start", "notification_state", "updated_at"])
+            _emit(appointment, "appointment.reminder_due")
+    return len(due)
+
+
+def _update_event_type(current_state: str, new_state: str, changed: set[str]) -> str | None:
+    """The most specific event of an update: cancelled, state_changed, updated; none when only
+    notificationState changed (n8n sets it after sending a message: an event would loop it)."""
+    if new_state != current_state:
+        return "appointment.cancelled" if new_state == Appointment.State.CANCELLED else "appointment.state_changed"
+    if changed - {"notification_state"}:
+        return "appointment.updated"
+    return None
+
+
+def _emit(appointment: Appointment, event_type: str) -> None:
+    """The outbox event of this change, in the same transaction (webhooks)."""
+    from appointments.serializers import AppointmentSerializer
+
+    event_emit(
+        tenant_id=appointment.tenant_id,
+        type=event_type,
+        object_type="appointment",
+        object_id=appointment.pk,
+        data=AppointmentSerializer(appointment).data,
+    )
 
 
 def _lock_doctor(doctor: Doctor) -> None:

@@ -1,5 +1,8 @@
 """Writes on patients: create, update (RFC 7396 merge of customFields), upsert by document, delete.
 
+Each write also emits its event (patient.created/updated/deleted) into the webhook outbox, in the
+same transaction.
+
 Each service runs inside the caller's tenant context (the API middleware or ``tenant_context``).
 Inputs are the ``validated_data`` of :class:`patients.serializers.PatientSerializer` (model
 attribute names).
@@ -16,7 +19,9 @@ from django.db.models import ProtectedError
 from patients.errors import PatientExists, PatientHasAppointments
 from patients.models import Patient
 from patients.selectors import patient_find_by_document
+from patients.serializers import PatientSerializer
 from tenants.models import Tenant
+from webhooks.events import event_emit
 
 DOCUMENT_CONSTRAINT = "patients_patient_document_uniq"
 
@@ -32,6 +37,7 @@ def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
         raise PatientExists(existingPatientId=str(existing.pk))
     patient = Patient(tenant=tenant, **data)
     _save_unique(patient, force_insert=True)
+    _emit(patient, "patient.created")
     return patient
 
 
@@ -51,6 +57,7 @@ def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
         if other is not None and other.pk != patient.pk:
             raise PatientExists(existingPatientId=str(other.pk))
     _save_unique(patient)
+    _emit(patient, "patient.updated")
     return patient
 
 
@@ -68,11 +75,31 @@ def patient_upsert_by_document(
 def patient_delete(*, patient: Patient) -> None:
     """Delete a patient. Raises PatientHasAppointments (409) when appointments reference it:
     clinical records are kept (the foreign key is RESTRICT in the database as well)."""
+    representation = PatientSerializer(patient).data
+    patient_id = patient.pk
     try:
         with transaction.atomic():
             patient.delete()
     except (ProtectedError, IntegrityError):
         raise PatientHasAppointments() from None
+    event_emit(
+        tenant_id=patient.tenant_id,
+        type="patient.deleted",
+        object_type="patient",
+        object_id=patient_id,
+        data=representation,
+    )
+
+
+def _emit(patient: Patient, event_type: str) -> None:
+    """The outbox event of this change, in the same transaction (webhooks)."""
+    event_emit(
+        tenant_id=patient.tenant_id,
+        type=event_type,
+        object_type="patient",
+        object_id=patient.pk,
+        data=PatientSerializer(patient).data,
+    )
 
 
 def _save_unique(patient: Patient, **kwargs: Any) -> None:

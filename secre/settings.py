@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "appointments",
     "auditlog",
     "audit",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,13 @@ CACHES = {
 if RATELIMIT_ENABLED:
     # Its system check refuses non-Redis caches, so it is installed only when it is used.
     INSTALLED_APPS.append("django_ratelimit")
+
+# Webhooks (webhooks/): signing secrets are encrypted with these Fernet keys (newest first; derived
+# from SECRET_KEY when empty). Private addresses are refused unless allowed (tests, a local n8n).
+WEBHOOK_SECRETS_KEYS = env.list("WEBHOOK_SECRETS_KEYS", default=[])
+OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # The audit trail (django-auditlog) with Secre's own entry model, masking and correlation id.
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEvent"

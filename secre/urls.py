@@ -20,6 +20,7 @@ urlpatterns = [
     path("v1/", include("appointments.urls")),
     path("v1/", include("tenants.urls")),
     path("v1/", include("audit.urls")),
+    path("v1/", include("webhooks.urls")),
     path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

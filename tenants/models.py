@@ -37,6 +37,8 @@ class Tenant(models.Model):
     timezone = models.CharField(max_length=64, default=default_timezone, validators=[validate_timezone])
     # Requests allowed per period for this clinic's keys ("1200/m"); empty: RATE_LIMIT_TENANT.
     rate_limit = models.CharField(max_length=20, null=True, blank=True, validators=[validate_rate])
+    # Minutes before an appointment when `appointment.reminder_due` is emitted; empty: no reminders.
+    reminder_lead_minutes = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

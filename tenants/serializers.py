@@ -23,6 +23,21 @@ class TenantSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     timezone = serializers.CharField(max_length=64, required=False, validators=[_timezone])
     isActive = serializers.BooleanField(source="is_active", required=False)
+    rateLimit = serializers.RegexField(
+        r"^\d{1,6}/(s|m|h|d)$",
+        source="rate_limit",
+        required=False,
+        allow_null=True,
+        help_text="Requests per period for this clinic's keys, e.g. 1200/m; null: the default.",
+    )
+    reminderLeadMinutes = serializers.IntegerField(
+        source="reminder_lead_minutes",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=60 * 24 * 14,
+        help_text="Minutes before an appointment when appointment.reminder_due is emitted; null: none.",
+    )
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
 
 

@@ -1,0 +1,46 @@
+"""Emitting events into the outbox, in the caller's transaction (and tenant context).
+
+Types (issue #6): patient.created, patient.updated, patient.deleted, appointment.created,
+appointment.updated, appointment.cancelled, appointment.state_changed, appointment.reminder_due.
+One event per change, the most specific type; a change of notificationState alone emits nothing.
+A rolled-back request emits nothing; a committed one is never lost (the deliveries are rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Max
+from django.utils import timezone
+
+from webhooks.models import Delivery, Event, WebhookEndpoint
+
+
+def event_emit(*, tenant_id: UUID, type: str, object_type: str, object_id: UUID, data: dict[str, Any]) -> Event:
+    """Write the event and one pending delivery per enabled endpoint that wants it."""
+    last = Event.objects.filter(object_type=object_type, object_id=object_id).aggregate(last=Max("sequence"))["last"]
+    now = timezone.now()
+    event = Event.objects.create(
+        tenant_id=tenant_id,
+        type=type,
+        object_type=object_type,
+        object_id=object_id,
+        sequence=(last or 0) + 1,
+        data=data,
+        occurred_at=now,
+    )
+    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(enabled=True) if endpoint.wants(type)]
+    Delivery.objects.bulk_create(
+        [Delivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now) for endpoint in endpoints]
+    )
+    return event
+
+
+def payload(event: Event) -> dict[str, Any]:
+    """The Standard Webhooks body: ``{"type", "timestamp", "data": {tenantId, sequence, ...object}}``."""
+    return {
+        "type": event.type,
+        "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "data": {"tenantId": str(event.tenant_id), "sequence": event.sequence, **event.data},
+    }
