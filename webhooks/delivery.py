@@ -42,7 +42,6 @@ logger = logging.getLogger("secre.webhooks")
 MAX_ATTEMPTS = 20
 FIRST_DELAY_SECONDS = 30
 MAX_DELAY_SECONDS = 6 * 60 * 60
-LEASE = timedelta(seconds=60)
 RETRIED_STATUSES = {408, 429}
 
 
@@ -54,9 +53,10 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def claim_due(*, limit: int = 20, now: datetime | None = None) -> list[tuple[UUID, UUID]]:
-    """Take up to ``limit`` due deliveries of any tenant for this worker (lease ``LEASE``).
+    """Take up to ``limit`` due deliveries of any tenant for this worker (lease ``WEBHOOK_LEASE_SECONDS``).
     Returns ``(delivery id, tenant id)`` pairs."""
     now = now or timezone.now()
+    lease = timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     with operator_access() as alias:
         due = list(
             Delivery.objects.using(alias)
@@ -66,7 +66,7 @@ def claim_due(*, limit: int = 20, now: datetime | None = None) -> list[tuple[UUI
             .order_by("next_attempt_at")
             .values_list("id", "tenant_id")[:limit]
         )
-        Delivery.objects.using(alias).filter(id__in=[row[0] for row in due]).update(locked_until=now + LEASE)
+        Delivery.objects.using(alias).filter(id__in=[row[0] for row in due]).update(locked_until=now + lease)
     return due
 
 

@@ -1,0 +1,87 @@
+"""A real HTTP receiver on 127.0.0.1 that records what Secre sends, and helpers around the worker."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from rest_framework.test import APIClient
+
+from tenants.tests.factories import TenantFactory, make_api_key
+from webhooks.delivery import claim_due, deliver
+
+
+class Receiver:
+    """Records every POST (headers, body); answers ``status`` (a list pops one per request)."""
+
+    def __init__(self, port: int = 0):
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+        self.delay = 0.0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                time.sleep(receiver.delay)
+                receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": body.decode()})
+                code = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(code)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def events(self) -> list[dict]:
+        return [json.loads(item["body"]) for item in self.received]
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clinic(committed_db, settings):
+    """A tenant with an admin-scoped API client; private addresses allowed (the receiver is local)."""
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
+    tenant = TenantFactory()
+    _, key = make_api_key(tenant, scopes=["read", "write", "admin"])
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key)
+    client.tenant = tenant
+    return client
+
+
+def register(client, url: str, **extra) -> dict:
+    response = client.post("/v1/webhooks", {"url": url, **extra}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def drain(max_rounds: int = 20) -> None:
+    """Run the worker's loop body until nothing is due (in this process)."""
+    for _ in range(max_rounds):
+        due = claim_due()
+        if not due:
+            return
+        for delivery_id, tenant_id in due:
+            deliver(delivery_id, tenant_id)
