@@ -6,6 +6,7 @@ from import_export.admin import ExportMixin
 
 from appointments.models import Appointment
 from patients.models import DocumentType, Eps, Gender, Patient
+from patients.services import patient_event_emit
 from tenants.console import TenantScopedAdmin, TenantScopedInline
 
 
@@ -73,6 +74,16 @@ class PatientAdmin(ExportMixin, TenantScopedAdmin):
     list_filter = ("document_type", "habeas_data")
     readonly_fields = ("id", "created_at", "updated_at")
     inlines = [PatientAppointmentsInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        patient_event_emit(obj, "patient.updated" if change else "patient.created")
+
+    def delete_model(self, request, obj):
+        representation_id = obj.pk
+        super().delete_model(request, obj)
+        obj.pk = representation_id
+        patient_event_emit(obj, "patient.deleted")
 
     @admin.display(description="Document", ordering="document_number")
     def document(self, patient: Patient) -> str:

@@ -11,17 +11,28 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Max
 from django.utils import timezone
 
 from webhooks.models import Delivery, Event, WebhookEndpoint
 
 
-def event_emit(*, tenant_id: UUID, type: str, object_type: str, object_id: UUID, data: dict[str, Any]) -> Event:
-    """Write the event and one pending delivery per enabled endpoint that wants it."""
-    last = Event.objects.filter(object_type=object_type, object_id=object_id).aggregate(last=Max("sequence"))["last"]
+def event_emit(
+    *,
+    tenant_id: UUID,
+    type: str,
+    object_type: str,
+    object_id: UUID,
+    data: dict[str, Any],
+    using: str = DEFAULT_DB_ALIAS,
+) -> Event:
+    """Write the event and one pending delivery per enabled endpoint that wants it, on the
+    connection that made the change (``using``: the console's for an operator)."""
+    events = Event.objects.using(using)
+    last = events.filter(object_type=object_type, object_id=object_id).aggregate(last=Max("sequence"))["last"]
     now = timezone.now()
-    event = Event.objects.create(
+    event = events.create(
         tenant_id=tenant_id,
         type=type,
         object_type=object_type,
@@ -30,8 +41,10 @@ def event_emit(*, tenant_id: UUID, type: str, object_type: str, object_id: UUID,
         data=data,
         occurred_at=now,
     )
-    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(enabled=True) if endpoint.wants(type)]
-    Delivery.objects.bulk_create(
+    endpoints = [
+        e for e in WebhookEndpoint.objects.using(using).filter(tenant_id=tenant_id, enabled=True) if e.wants(type)
+    ]
+    Delivery.objects.using(using).bulk_create(
         [Delivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now) for endpoint in endpoints]
     )
     return event

@@ -194,3 +194,23 @@ def test_console_changes_are_audited_with_the_staff_member(two_clinics):
         event = AuditEvent.objects.filter(object_pk=str(ana.id), action=AuditEvent.Action.UPDATE).get()
     assert event.actor_id == owner.id and event.origin == "console" and event.request_id == "console-req-1"
     assert "first_name" in event.changes and "Ana María" not in str(event.changes)
+
+
+def test_console_patient_changes_emit_events(two_clinics):
+    from webhooks.models import Event
+
+    a, _, ana, _ = two_clinics
+    client = console(staff(a))
+    form = {
+        "first_name": "Ana Lucía",
+        "first_last_name": "Aranda",
+        "document_type": 1,
+        "document_number": "111",
+        "custom_fields": "{}",
+        "appointments-TOTAL_FORMS": 0,
+        "appointments-INITIAL_FORMS": 0,
+    }
+    assert client.post(f"/admin/patients/patient/{ana.id}/change/", form).status_code == 302
+    with tenant_context(a.id):
+        event = Event.objects.get(object_id=ana.id)
+    assert event.type == "patient.updated" and event.data["firstName"] == "Ana Lucía"
