@@ -33,6 +33,10 @@ def test_create_tenant_then_key_that_works():
     client = resolve_api_key(created["apiKey"])
     assert str(client.tenant.id) == tenant["tenantId"] and str(client.api_key_id) == created["apiKeyId"]
     assert "Created tenant" in run("create_tenant", "Otra")
+    scoped = run_json("create_api_key", "--tenant", tenant["tenantId"], "--name", "ro", "--scopes", "read")
+    assert resolve_api_key(scoped["apiKey"]).scopes == frozenset({"read"})
+    with pytest.raises(CommandError, match="scopes"):
+        run("create_api_key", "--tenant", tenant["tenantId"], "--name", "x", "--scopes", "root")
 
 
 def test_bad_arguments_are_command_errors():

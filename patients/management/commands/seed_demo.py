@@ -48,7 +48,8 @@ class Command(OpsCommand):
                 tenant = tenant_create(name=DEMO_TENANT_NAME, tenant_id=DEMO_TENANT_ID)
             plaintext, key_id = self._reusable_key(key_file)
             if plaintext is None:
-                api_key, plaintext = api_key_create(tenant=tenant, name="demo")
+                # The demo key may also manage keys and webhooks (admin), as a clinic's owner would.
+                api_key, plaintext = api_key_create(tenant=tenant, name="demo", scopes=["read", "write", "admin"])
                 key_id = api_key.id
                 key_file.parent.mkdir(parents=True, exist_ok=True)
                 key_file.write_text(plaintext + "\n")
