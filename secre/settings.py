@@ -229,6 +229,10 @@ WEBHOOK_SECRETS_KEYS = env.list("WEBHOOK_SECRETS_KEYS", default=[])
 OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# Optional AWS transport: events also go to this SQS queue (boto3; AWS_* credentials as usual).
+EVENTS_SQS_QUEUE_URL = env.str("EVENTS_SQS_QUEUE_URL", default="")
+AWS_REGION = env.str("AWS_REGION", default="us-east-1")
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
 # A worker's hold on a claimed delivery; a killed worker's deliveries are taken again after it.
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
 

@@ -207,6 +207,7 @@ def deliveries_purge(*, older_than: timedelta) -> int:
 def run_worker(*, stop=lambda: False, poll_seconds: float = 1.0, reminders_every: float = 60.0) -> None:
     """The worker loop: deliver what is due; every ``reminders_every`` seconds emit due reminders."""
     from appointments.services import appointment_reminders_emit
+    from webhooks.sqs import publish_pending
 
     last_scan = 0.0
     while not stop():
@@ -216,6 +217,10 @@ def run_worker(*, stop=lambda: False, poll_seconds: float = 1.0, reminders_every
                 appointment_reminders_emit()
             except Exception:
                 logger.exception("reminder scan failed")
+        try:
+            publish_pending()
+        except Exception:
+            logger.exception("sqs publishing failed")
         due = claim_due()
         for delivery_id, tenant_id in due:
             try:

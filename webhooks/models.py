@@ -34,6 +34,8 @@ class Event(models.Model):
     sequence = models.PositiveIntegerField()
     data = models.JSONField()
     occurred_at = models.DateTimeField()
+    # The optional SQS transport's outbox column (webhooks/sqs.py).
+    sqs_published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("occurred_at", "id")
