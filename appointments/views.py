@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from zoneinfo import ZoneInfo
 
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +33,7 @@ from appointments.times import parse_bound, parse_date, parse_instant
 from secre.dialects import query_param, validated_body, validated_query
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, problem
 from secre.pagination import StablePagination
+from secre.path_params import document_type_param, uuid_param
 from secre.problems import PermissionDenied
 
 EVENT_TYPE = "APPOINTMENT"
@@ -108,19 +108,6 @@ TIME_SLOTS_EXAMPLE = OpenApiExample(
 )
 
 
-def _uuid(raw: str, field: str = "id") -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ValidationError({field: ["Must be a UUID."]}, code="invalid") from None
-
-
-def _document_type_id(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= 32767:
-        raise ValidationError({"documentTypeId": ["Must be a positive whole number."]}, code="invalid")
-    return int(raw)
-
-
 def _zone(request) -> ZoneInfo:
     return ZoneInfo(request.tenant.timezone)
 
@@ -131,7 +118,7 @@ def _context(request, instance=None) -> dict:
 
 def _doctor_by_path(documentTypeId: str, documentNumber: str):
     return selectors.doctor_get_by_document(
-        document_type_id=_document_type_id(documentTypeId), document_number=documentNumber
+        document_type_id=document_type_param(documentTypeId), document_number=documentNumber
     )
 
 
@@ -215,15 +202,15 @@ class DoctorViewSet(viewsets.ViewSet):
         return Response(DoctorSerializer(doctor).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
-        return Response(DoctorSerializer(selectors.doctor_get(doctor_id=_uuid(pk))).data)
+        return Response(DoctorSerializer(selectors.doctor_get(doctor_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):
-        doctor = selectors.doctor_get(doctor_id=_uuid(pk))
+        doctor = selectors.doctor_get(doctor_id=uuid_param(pk))
         data = validated_body(request, DoctorSerializer, partial=True)
         return Response(DoctorSerializer(services.doctor_update(doctor=doctor, data=data)).data)
 
     def destroy(self, request, pk: str):
-        services.doctor_delete(doctor=selectors.doctor_get(doctor_id=_uuid(pk)))
+        services.doctor_delete(doctor=selectors.doctor_get(doctor_id=uuid_param(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -318,10 +305,10 @@ class AppointmentViewSet(viewsets.ViewSet):
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
-        return Response(AppointmentSerializer(selectors.appointment_get(appointment_id=_uuid(pk))).data)
+        return Response(AppointmentSerializer(selectors.appointment_get(appointment_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):
-        appointment = selectors.appointment_get(appointment_id=_uuid(pk), for_update=True)
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
         data = validated_body(
             request,
             AppointmentSerializer,
@@ -340,7 +327,7 @@ class AppointmentViewSet(viewsets.ViewSet):
         return Response(AppointmentSerializer(appointment).data)
 
     def destroy(self, request, pk: str):
-        appointment = selectors.appointment_get(appointment_id=_uuid(pk), for_update=True)
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
         services.appointment_cancel(appointment=appointment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -358,7 +345,7 @@ class AppointmentViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk: str):
-        appointment = selectors.appointment_get(appointment_id=_uuid(pk), for_update=True)
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
         data = validated_body(request, CancelSerializer, event_type=EVENT_TYPE, allowed_actions={"CANCEL"})
         appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason"))
         return Response(AppointmentSerializer(appointment).data)
@@ -436,7 +423,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
         },
     )
     def update_rule(self, request, pk: str):
-        rule = selectors.availability_rule_get(rule_id=_uuid(pk))
+        rule = selectors.availability_rule_get(rule_id=uuid_param(pk))
         data = validated_body(request, AvailabilityRuleSerializer, partial=True, context=_context(request, rule))
         if "doctor" in data:
             rule.doctor = data.pop("doctor")
@@ -445,7 +432,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @extend_schema(summary="Delete a weekly availability rule", responses={204: None, 404: NOT_FOUND, **COMMON_ERRORS})
     def delete_rule(self, request, pk: str):
-        services.availability_rule_delete(rule=selectors.availability_rule_get(rule_id=_uuid(pk)))
+        services.availability_rule_delete(rule=selectors.availability_rule_get(rule_id=uuid_param(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -489,7 +476,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @extend_schema(summary="Remove blocked time", responses={204: None, 404: NOT_FOUND, **COMMON_ERRORS})
     def delete_blocked(self, request, pk: str):
-        services.blocked_time_delete(blocked_time=selectors.blocked_time_get(blocked_time_id=_uuid(pk)))
+        services.blocked_time_delete(blocked_time=selectors.blocked_time_get(blocked_time_id=uuid_param(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -583,7 +570,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @extend_schema(summary="Reopen a closed day", responses={204: None, 404: NOT_FOUND, **COMMON_ERRORS})
     def delete_closed(self, request, pk: str):
-        services.closed_day_delete(closed_day=selectors.closed_day_get(closed_day_id=_uuid(pk)))
+        services.closed_day_delete(closed_day=selectors.closed_day_get(closed_day_id=uuid_param(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -16,6 +14,7 @@ from patients.serializers import PatientFilterSerializer, PatientSerializer, Ref
 from secre.dialects import validated_body, validated_query
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, problem
 from secre.pagination import StablePagination
+from secre.path_params import document_type_param, uuid_param
 from tenants.scopes import READ
 
 EVENT_TYPE = "PATIENT"
@@ -80,19 +79,6 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _patient_id(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ValidationError({"id": ["Must be a UUID."]}, code="invalid") from None
-
-
-def _document_type_id(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= 32767:
-        raise ValidationError({"documentTypeId": ["Must be a positive whole number."]}, code="invalid")
-    return int(raw)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List patients",
@@ -144,11 +130,11 @@ class PatientViewSet(viewsets.ViewSet):
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
-        patient = selectors.patient_get(patient_id=_patient_id(pk))
+        patient = selectors.patient_get(patient_id=uuid_param(pk))
         return Response(PatientSerializer(patient).data)
 
     def partial_update(self, request, pk: str):
-        patient = selectors.patient_get(patient_id=_patient_id(pk))
+        patient = selectors.patient_get(patient_id=uuid_param(pk))
         data = validated_body(
             request, PatientSerializer, event_type=EVENT_TYPE, allowed_actions={"UPDATE"}, partial=True
         )
@@ -156,7 +142,7 @@ class PatientViewSet(viewsets.ViewSet):
         return Response(PatientSerializer(patient).data)
 
     def destroy(self, request, pk: str):
-        services.patient_delete(patient=selectors.patient_get(patient_id=_patient_id(pk)))
+        services.patient_delete(patient=selectors.patient_get(patient_id=uuid_param(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -186,7 +172,7 @@ class PatientViewSet(viewsets.ViewSet):
         url_name="by-document",
     )
     def by_document(self, request, documentTypeId: str, documentNumber: str):
-        document_type_id = _document_type_id(documentTypeId)
+        document_type_id = document_type_param(documentTypeId)
         if request.method == "GET":
             patient = selectors.patient_get_by_document(
                 document_type_id=document_type_id, document_number=documentNumber

@@ -38,6 +38,17 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _force_rls(table: str) -> list[str]:
+    return [f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY"]
+
+
+def _unforce_rls(table: str) -> list[str]:
+    return [
+        f"ALTER TABLE {_q(table)} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {_q(table)} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
 class _DatabaseOnlyOperation(Operation):
     reversible = True
     reduces_to_sql = True
@@ -112,8 +123,7 @@ class EnableTenantIsolation(_DatabaseOnlyOperation):
     def forwards_sql(self, table: str) -> list[str]:
         match = f"{_q(self.tenant_column)} = {CURRENT_TENANT_SQL}"
         return [
-            f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY",
-            f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY",
+            *_force_rls(table),
             f"CREATE POLICY {POLICY_NAME} ON {_q(table)} TO {RUNTIME_ROLE} USING ({match}) WITH CHECK ({match})",
             f"GRANT {', '.join(self.privileges)} ON {_q(table)} TO {RUNTIME_ROLE}",
             *AllowOperatorAccess(self.model_name, self.privileges).forwards_sql(table),
@@ -124,8 +134,7 @@ class EnableTenantIsolation(_DatabaseOnlyOperation):
             *AllowOperatorAccess(self.model_name, self.privileges).backwards_sql(table),
             f"REVOKE ALL ON {_q(table)} FROM {RUNTIME_ROLE}",
             f"DROP POLICY IF EXISTS {POLICY_NAME} ON {_q(table)}",
-            f"ALTER TABLE {_q(table)} NO FORCE ROW LEVEL SECURITY",
-            f"ALTER TABLE {_q(table)} DISABLE ROW LEVEL SECURITY",
+            *_unforce_rls(table),
         ]
 
     def describe(self) -> str:
@@ -213,18 +222,10 @@ class EnableOperatorOnlyAccess(_DatabaseOnlyOperation):
         return self.__class__.__qualname__, [], {"model_name": self.model_name}
 
     def forwards_sql(self, table: str) -> list[str]:
-        return [
-            f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY",
-            f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY",
-            *AllowOperatorAccess(self.model_name).forwards_sql(table),
-        ]
+        return [*_force_rls(table), *AllowOperatorAccess(self.model_name).forwards_sql(table)]
 
     def backwards_sql(self, table: str) -> list[str]:
-        return [
-            *AllowOperatorAccess(self.model_name).backwards_sql(table),
-            f"ALTER TABLE {_q(table)} NO FORCE ROW LEVEL SECURITY",
-            f"ALTER TABLE {_q(table)} DISABLE ROW LEVEL SECURITY",
-        ]
+        return [*AllowOperatorAccess(self.model_name).backwards_sql(table), *_unforce_rls(table)]
 
     def describe(self) -> str:
         return f"Enable forced row-level security on {self.model_name}, for the operator role only"

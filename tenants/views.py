@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from secre.dialects import validated_body
 from secre.openapi import NOT_FOUND, UNAUTHENTICATED, VALIDATION, problem
+from secre.path_params import uuid_param
 from secre.problems import problem_response
 from tenants import api_keys, selectors, services
 from tenants.context import tenant_context
@@ -56,13 +56,6 @@ def health(request: HttpRequest) -> JsonResponse:
             checks={"database": "down"},
         )
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-def _uuid(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ValidationError({"id": ["Must be a UUID."]}, code="invalid") from None
 
 
 def _new_key_payload(api_key, plaintext: str) -> dict:
@@ -148,7 +141,7 @@ class ApiKeyViewSet(viewsets.ViewSet):
         },
     )
     def rotate(self, request, pk: str):
-        api_key = selectors.api_key_get(api_key_id=_uuid(pk))
+        api_key = selectors.api_key_get(api_key_id=uuid_param(pk))
         data = validated_body(request, RotateSerializer)
         if api_key.revoked:
             raise ApiKeyNotRotatable()
@@ -163,7 +156,7 @@ class ApiKeyViewSet(viewsets.ViewSet):
         responses={200: ApiKeySerializer, 404: NOT_FOUND, **TENANT_ERRORS},
     )
     def revoke(self, request, pk: str):
-        api_key = api_keys.api_key_revoke(api_key=selectors.api_key_get(api_key_id=_uuid(pk)))
+        api_key = api_keys.api_key_revoke(api_key=selectors.api_key_get(api_key_id=uuid_param(pk)))
         return Response(ApiKeySerializer(api_key).data)
 
 
@@ -213,12 +206,12 @@ class PlatformTenantViewSet(viewsets.ViewSet):
         return Response(TenantSerializer(tenant).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
-        tenant_id = _uuid(pk)
+        tenant_id = uuid_param(pk)
         with tenant_context(tenant_id):
             return Response(TenantSerializer(selectors.tenant_get(tenant_id=tenant_id)).data)
 
     def partial_update(self, request, pk: str):
-        tenant_id = _uuid(pk)
+        tenant_id = uuid_param(pk)
         data = validated_body(request, TenantSerializer, partial=True)
         with tenant_context(tenant_id):
             tenant = services.tenant_update(tenant=selectors.tenant_get(tenant_id=tenant_id), data=data)

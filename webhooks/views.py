@@ -1,16 +1,15 @@
 """/v1/webhooks (scope admin): endpoints, their deliveries, redelivery."""
 
-import uuid
 from datetime import timedelta
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from secre.dialects import validated_body
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION
 from secre.pagination import StablePagination
+from secre.path_params import uuid_param
 from secre.problems import NotFound
 from tenants.idempotency import mark_secret
 from tenants.scopes import ADMIN
@@ -24,15 +23,8 @@ from webhooks.serializers import (
 )
 
 
-def _uuid(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ValidationError({"id": ["Must be a UUID."]}, code="invalid") from None
-
-
 def _endpoint(pk: str) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.filter(pk=_uuid(pk)).first()
+    endpoint = WebhookEndpoint.objects.filter(pk=uuid_param(pk)).first()
     if endpoint is None:
         raise NotFound("No webhook endpoint with this id.")
     return endpoint
@@ -127,7 +119,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         responses={202: DeliverySerializer, 404: NOT_FOUND},
     )
     def redeliver(self, request, pk: str):
-        found = Delivery.objects.select_related("event").filter(pk=_uuid(pk)).first()
+        found = Delivery.objects.select_related("event").filter(pk=uuid_param(pk)).first()
         if found is None:
             raise NotFound("No delivery with this id.")
         return Response(DeliverySerializer(delivery.redeliver(delivery=found)).data, status=status.HTTP_202_ACCEPTED)
