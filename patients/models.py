@@ -106,7 +106,8 @@ class Patient(models.Model):
             models.Index(fields=["tenant", "cell_phone"], name="patients_tenant_cell_idx"),
             models.Index("tenant", Lower("email"), name="patients_tenant_email_idx"),
             models.Index(fields=["tenant", "updated_at"], name="patients_tenant_updated_idx"),
-            GinIndex(OpClass("name_search", name="gin_trgm_ops"), name="patients_name_search_trgm"),
+            # Tenant first (btree_gin), then trigrams: a name search reads one tenant's entries only.
+            GinIndex("tenant", OpClass("name_search", name="gin_trgm_ops"), name="patients_tenant_name_trgm"),
         ]
 
     def __str__(self) -> str:
