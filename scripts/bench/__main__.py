@@ -1,0 +1,284 @@
+"""``python -m scripts.bench`` (``make bench``): load patients, serve with gunicorn, measure, report.
+
+Steps: migrate; make sure the bench tenants (``bench-000``...) and their keys exist; bulk-load the
+missing synthetic patients (idempotent, with a progress line); start gunicorn as in production; per
+endpoint, measure latency at a fixed offered rate (open loop) and throughput at saturation (wrk);
+print the table and write it to ``bench-results/latest.md`` (and ``.json``). Exits 1 on any 5xx or
+connection error. Needs ``wrk`` (and ``hey`` for ``--fixed-tool hey``) on PATH; see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS_DIR = ROOT / "bench-results"
+OTHER_LOAD_WARNING = 0.2  # cores used by processes other than the bench during a run
+RETRY_PAUSE = 10.0  # seconds to wait before measuring a disturbed run again
+INSTALL_HINT = "Install them with `apt-get install wrk hey` (Debian/Ubuntu) or `brew install wrk hey` (macOS)."
+
+
+def duration(text: str) -> float:
+    """``20s``, ``1m``, ``90`` (seconds) -> seconds."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)?", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use 20s, 1m, ...)")
+    value, unit = float(match[1]), match[2] or "s"
+    return value * {"ms": 0.001, "s": 1, "m": 60}[unit]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=1_000_000,
+        help="patients to load in all (default 1000000; 0 empties the bench tenants)",
+    )
+    parser.add_argument("--tenants", type=int, default=100, help="bench tenants to spread them over (default 100)")
+    parser.add_argument("--rate", type=float, default=200, help="fixed offered rate, requests/s (default 200)")
+    parser.add_argument("--duration", type=duration, default=20.0, help="length of each run (default 20s)")
+    parser.add_argument("--connections", type=int, default=50, help="wrk connections at saturation (default 50)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--skip-load", action="store_true", help="do not load: measure the data already there")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel database connections for the load (default 2)")
+    parser.add_argument(
+        "--endpoints",
+        default="all",
+        help="comma-separated slugs (get-by-id, list-by-phone, list-by-name, "
+        "by-document, post-camel, post-snake) or 'all'",
+    )
+    parser.add_argument("--modes", default="fixed,saturation", help="comma-separated: fixed, saturation (default both)")
+    parser.add_argument(
+        "--fixed-tool",
+        choices=["open-loop", "hey"],
+        default="open-loop",
+        help="fixed-rate generator: open-loop (default; every request differs) or hey -q (one URL; GETs only)",
+    )
+    parser.add_argument("--sample", type=int, default=50, help="loaded rows per tenant to aim requests at (default 50)")
+    parser.add_argument("--pause", type=duration, default=2.0, help="pause between runs (default 2s)")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="repeat a run disturbed by other processes (over 0.2 cores) up to this many times (default 2)",
+    )
+    args = parser.parse_args(argv)
+    if args.patients < 0 or args.tenants < 1 or args.rate <= 0 or args.connections < 1:
+        parser.error("--patients >= 0, --tenants >= 1, --rate > 0 and --connections >= 1 are required")
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not set(args.modes) <= {"fixed", "saturation"}:
+        parser.error("--modes takes fixed and/or saturation")
+    return args
+
+
+def check_tools(args: argparse.Namespace) -> None:
+    needed = []
+    if "saturation" in args.modes:
+        needed.append("wrk")
+    if "fixed" in args.modes and args.fixed_tool == "hey":
+        needed.append("hey")
+    missing = [tool for tool in needed if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"bench: {' and '.join(missing)} not found on PATH. {INSTALL_HINT}")
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secre.settings")
+    import django
+
+    django.setup()
+
+
+def migrate() -> None:
+    print("bench: applying migrations", flush=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True)
+
+
+def _terminate(signum, frame):  # SIGTERM: unwind like Ctrl-C so gunicorn is stopped
+    raise KeyboardInterrupt
+
+
+def prepare(args: argparse.Namespace, facts: dict[str, str]):
+    """Migrate, make sure the tenants and keys exist, load what is missing. Returns the tenants
+    (None after ``--patients 0``, which only empties the bench tenants)."""
+    from scripts.bench import data
+
+    if not args.skip_load:
+        migrate()
+    print(f"bench: {args.tenants} bench tenants and their API keys", flush=True)
+    tenants = data.ensure_tenants(args.tenants, create=not args.skip_load)
+    targets_per_tenant = data.split(args.patients, args.tenants)
+    if args.skip_load:
+        facts["load"] = "skipped (--skip-load)"
+    else:
+        deleted = data.tidy(tenants, targets_per_tenant)
+        if deleted:
+            print(f"bench: deleted {deleted:,} rows left by earlier runs (POSTed, or past the asked number)")
+        inserted, seconds = data.load(tenants, targets_per_tenant, jobs=args.jobs)
+        if inserted:
+            facts["load"] = f"{inserted:,} patients inserted in {seconds:.1f}s ({inserted / seconds:,.0f} rows/s)"
+        else:
+            facts["load"] = "nothing to insert (the asked patients were there, counted per tenant)"
+        print(f"bench: load: {facts['load']}")
+        if inserted or deleted:
+            started = time.monotonic()
+            data.analyze()
+            facts["vacuum analyze"] = f"{time.monotonic() - started:.1f}s"
+            print(f"bench: VACUUM (ANALYZE) patients_patient in {facts['vacuum analyze']}")
+    if args.patients == 0 and not args.skip_load:
+        print("bench: --patients 0: the bench tenants' patients are deleted; nothing to measure")
+        return None
+    counts = data.loaded_counts(tenants)
+    loaded = sum(counts.values())
+    print(f"bench: {loaded:,} loaded patients over {len(tenants)} tenants")
+    short = [i for i, target in enumerate(targets_per_tenant) if counts[i] < target]
+    if short:
+        print(f"bench: warning: {len(short)} tenants hold fewer patients than asked; run without --skip-load")
+    if loaded == 0:
+        raise SystemExit("bench: no loaded patients to aim requests at; run without --skip-load.")
+    facts["patients loaded"] = f"{loaded:,} over {len(tenants)} tenants"
+    facts["patient rows in the bench tenants"] = f"{data.total_rows(tenants):,}"
+    return tenants
+
+
+def select_endpoints(args: argparse.Namespace, tenants):
+    from scripts.bench import data, endpoints
+
+    chosen = endpoints.build(tenants, data.sample_targets(tenants, args.sample))
+    if args.endpoints == "all":
+        return chosen
+    wanted = [s.strip() for s in args.endpoints.split(",") if s.strip()]
+    unknown = set(wanted) - {e.slug for e in chosen}
+    if unknown:
+        raise SystemExit(f"bench: unknown endpoints {sorted(unknown)}")
+    return [e for e in chosen if e.slug in wanted]
+
+
+def run_one(args: argparse.Namespace, endpoint, mode: str, port: int, keys: list[str], prefix: str):
+    """One measurement, with the machine's CPU use during it."""
+    from scripts.bench import cpu, measure
+
+    print(f"bench: {endpoint.name}: {mode} ...", end=" ", flush=True)
+    meter = cpu.Meter()
+    if mode == "fixed" and args.fixed_tool == "hey" and endpoint.method == "GET":
+        result = measure.fixed_hey(endpoint, port, keys, args.rate, args.duration, args.connections)
+    elif mode == "fixed":
+        result = measure.fixed_open_loop(endpoint, port, keys, prefix, args.rate, args.duration)
+    else:
+        result = measure.saturation_wrk(endpoint, port, keys, prefix, args.duration, args.connections, args.threads)
+    usage = meter.stop()
+    line = f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {result.rps:,.1f} req/s"
+    if usage is not None:
+        result.busy_cores, result.other_cores = usage.busy_cores, usage.other_cores
+        result.generator_cores = usage.generator_cores
+        line += f" (CPU: machine {usage.busy_cores:.2f} cores, generator {usage.generator_cores:.2f}"
+        line += f", other processes {usage.other_cores:.2f})"
+    print(line, flush=True)
+    return result
+
+
+def warm_up(chosen, port: int, keys: list[str], prefix: str) -> None:
+    """A second of requests per endpoint so every worker has imported everything and holds a connection."""
+    from scripts.bench import openloop
+    from scripts.bench.server import HOST
+
+    for n, endpoint in enumerate(chosen):
+        openloop.run(HOST, port, lambda i, e=endpoint, p=f"{prefix}{n}": e.request(i, keys, p), rate=100, duration=1.0)
+
+
+def verdicts(args: argparse.Namespace, results, log_path: Path) -> int:
+    """Print what needs attention; the exit status (1 on any 5xx or connection error)."""
+    from scripts.bench import report
+
+    for r in results:
+        if r.mode == "fixed" and r.rps < 0.95 * args.rate:
+            print(f"bench: note: {r.endpoint}: the server kept up with only {r.rps:g} of {args.rate:g} req/s offered")
+        if (r.other_cores or 0) > OTHER_LOAD_WARNING:
+            print(f"bench: note: {r.endpoint} ({r.mode}): other processes used {r.other_cores} cores during the run")
+    for r in results:
+        if report.verdict(r).startswith("OVER"):
+            print(f"bench: OVER BUDGET: {r.endpoint} p99 {r.p99_ms} ms at {r.load}")
+    for r in results:
+        if r.non_2xx - r.n5xx - r.errors > 0:
+            print(f"bench: warning: {r.endpoint} ({r.mode}): {r.non_2xx} non-2xx responses ({r.n4xx} 4xx)")
+    failed = [r for r in results if r.n5xx or r.errors]
+    for r in failed:
+        print(f"bench: FAILED: {r.endpoint} ({r.mode}): {r.n5xx} server errors (5xx), {r.errors} connection errors")
+    if failed:
+        print(f"bench: see {log_path.relative_to(ROOT)} for the server's tracebacks")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    check_tools(args)
+    signal.signal(signal.SIGTERM, _terminate)
+    setup_django()
+
+    from django.db import connections
+
+    from scripts.bench import report
+    from scripts.bench.server import Gunicorn
+
+    facts: dict[str, str] = {}
+    tenants = prepare(args, facts)
+    if tenants is None:
+        return 0
+    chosen = select_endpoints(args, tenants)
+    keys = [t.key for t in tenants]
+    info = report.machine()
+    connections.close_all()  # nothing of ours stays open on the database while measuring
+
+    run_tag = f"9{int(time.time()) % 10**9:09d}"  # POSTed documents: 9<run><endpoint><mode><attempt><seq>
+    results = []
+    log_path = RESULTS_DIR / "gunicorn.log"
+    print(f"bench: starting gunicorn ({info['gunicorn']}); log in {log_path.relative_to(ROOT)}", flush=True)
+    with Gunicorn(log_path) as server:
+        warm_up(chosen, server.port, keys, f"{run_tag}w")
+        for n, endpoint in enumerate(chosen):
+            for mode in args.modes:
+                attempts = []
+                for attempt in range(1 + max(0, args.retries)):
+                    prefix = f"{run_tag}{n}{mode[0]}{attempt}"
+                    attempts.append(run_one(args, endpoint, mode, server.port, keys, prefix))
+                    time.sleep(args.pause)
+                    if (attempts[-1].other_cores or 0) <= OTHER_LOAD_WARNING or attempt == args.retries:
+                        break
+                    print(f"bench: other processes used {attempts[-1].other_cores} cores: measuring again")
+                    time.sleep(RETRY_PAUSE)
+                results.append(min(attempts, key=lambda r: r.other_cores or 0))
+
+    print()
+    print(report.text_table(results))
+    options = {
+        "patients": f"{args.patients:,}",
+        "tenants": args.tenants,
+        "fixed rate": f"{args.rate:g} req/s ({args.fixed_tool})",
+        "duration per run": f"{args.duration:g}s",
+        "saturation": f"wrk -t{args.threads} -c{args.connections}",
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / "latest.md").write_text(report.markdown(results, options=options, facts=facts, info=info))
+    payload = {"machine": info, "options": options, "facts": facts, "results": [r.as_dict() for r in results]}
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(payload, indent=1) + "\n")
+    print(f"\nbench: written to {RESULTS_DIR.relative_to(ROOT)}/latest.md and latest.json")
+    return verdicts(args, results, log_path)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\nbench: interrupted", file=sys.stderr)
+        sys.exit(130)
