@@ -74,6 +74,8 @@ def committed_db(django_db_setup, django_db_blocker):
     connection of the operator bypass). Such tests create tenants of their own; the rows stay until
     the test database is dropped at the end of the session, and RLS keeps them apart from the rest.
     """
+    for alias in ("default", "owner", "console"):  # never the development database
+        assert connections[alias].settings_dict["NAME"].startswith("test_"), alias
     with django_db_blocker.unblock():
         yield
         connections.close_all()

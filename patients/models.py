@@ -4,7 +4,6 @@ FHIR mapping: Patient = FHIR Patient; documentTypeId + documentNumber = Patient.
 (type + value); habeasData = Consent (Colombian Law 1581 of 2012 data-processing consent).
 """
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Func, TextField
 from django.db.models.functions import Lower
@@ -18,6 +17,7 @@ class NameSearch(Func):
     """``secre_name_search(parts...)``: lower-cased, accent-free, space-joined text (patients/migrations/0001).
 
     Declared IMMUTABLE so it can feed a stored generated column and fold to a constant in queries.
+    (No index serves the `name` filter under RLS: see patients/migrations/0004.)
     """
 
     function = "secre_name_search"
@@ -106,8 +106,6 @@ class Patient(models.Model):
             models.Index(fields=["tenant", "cell_phone"], name="patients_tenant_cell_idx"),
             models.Index("tenant", Lower("email"), name="patients_tenant_email_idx"),
             models.Index(fields=["tenant", "updated_at"], name="patients_tenant_updated_idx"),
-            # Tenant first (btree_gin), then trigrams: a name search reads one tenant's entries only.
-            GinIndex("tenant", OpClass("name_search", name="gin_trgm_ops"), name="patients_tenant_name_trgm"),
         ]
 
     def __str__(self) -> str:

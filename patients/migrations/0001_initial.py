@@ -14,7 +14,7 @@ from tenants.rls import EnableTenantIsolation, GrantRuntimeAccess
 
 # Lower-cased, accent-free, space-joined text for name search. IMMUTABLE (unaccent with a fixed
 # dictionary) so it can feed the stored generated column Patient.name_search and be folded to a
-# constant in queries, which lets the trigram index serve `name` filters.
+# constant in queries (the name filter; see patients/migrations/0004 on why no index serves it).
 CREATE_NAME_SEARCH = """
 CREATE FUNCTION secre_name_search(VARIADIC parts text[]) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
