@@ -44,6 +44,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1_000_000,
         help="patients to load in all (default 1000000; 0 empties the bench tenants)",
     )
+    parser.add_argument(
+        "--appointments",
+        type=int,
+        default=3_000_000,
+        help="appointments to load in all (default 3000000, over --doctors doctors per tenant)",
+    )
+    parser.add_argument("--doctors", type=int, default=10, help="doctors per bench tenant (default 10)")
     parser.add_argument("--tenants", type=int, default=100, help="bench tenants to spread them over (default 100)")
     parser.add_argument("--rate", type=float, default=200, help="fixed offered rate, requests/s (default 200)")
     parser.add_argument("--duration", type=duration, default=20.0, help="length of each run (default 20s)")
@@ -55,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--endpoints",
         default="all",
         help="comma-separated slugs (get-by-id, list-by-phone, list-by-name, "
-        "by-document, post-camel, post-snake) or 'all'",
+        "by-document, post-camel, post-snake, time-slots-day, time-slots-31, book) or 'all'",
     )
     parser.add_argument("--modes", default="fixed,saturation", help="comma-separated: fixed, saturation (default both)")
     parser.add_argument(
@@ -75,6 +82,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.patients < 0 or args.tenants < 1 or args.rate <= 0 or args.connections < 1:
         parser.error("--patients >= 0, --tenants >= 1, --rate > 0 and --connections >= 1 are required")
+    if args.appointments < 0 or args.doctors < 1:
+        parser.error("--appointments >= 0 and --doctors >= 1 are required")
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not set(args.modes) <= {"fixed", "saturation"}:
         parser.error("--modes takes fixed and/or saturation")
@@ -148,13 +157,60 @@ def prepare(args: argparse.Namespace, facts: dict[str, str]):
         raise SystemExit("bench: no loaded patients to aim requests at; run without --skip-load.")
     facts["patients loaded"] = f"{loaded:,} over {len(tenants)} tenants"
     facts["patient rows in the bench tenants"] = f"{data.total_rows(tenants):,}"
+    prepare_scheduling(args, tenants, facts)
     return tenants
 
 
+def prepare_scheduling(args: argparse.Namespace, tenants, facts: dict[str, str]) -> None:
+    """Doctors, rules and appointments (unless --skip-load); the bench's earlier bookings are
+    always deleted so every run books into free slots."""
+    from scripts.bench import scheduling
+
+    targets = scheduling_targets(args)
+    if not args.skip_load:
+        started = time.monotonic()
+        created = scheduling.ensure_doctors(tenants, args.doctors)
+        deleted = scheduling.tidy(tenants, targets)
+        if deleted:
+            print(f"bench: deleted {deleted:,} appointments left by earlier runs (booked, or past the asked number)")
+        inserted, seconds = scheduling.load(tenants, targets, doctors=args.doctors, jobs=args.jobs)
+        if inserted:
+            facts["appointment load"] = (
+                f"{inserted:,} appointments inserted in {seconds:.1f}s ({inserted / seconds:,.0f} rows/s)"
+            )
+        else:
+            facts["appointment load"] = "nothing to insert (the asked appointments were there, counted per tenant)"
+        print(f"bench: appointments: {facts['appointment load']}")
+        if inserted or deleted or created:
+            scheduling.analyze()
+            print(f"bench: VACUUM (ANALYZE) scheduling tables ({time.monotonic() - started:.1f}s with the load)")
+    else:
+        deleted = scheduling.delete_bookings(tenants)
+        if deleted:
+            print(f"bench: deleted {deleted:,} appointments booked by earlier runs")
+    loaded = sum(scheduling.appointment_counts(tenants).values())
+    print(f"bench: {loaded:,} loaded appointments, {args.doctors} doctors per tenant")
+    if loaded < sum(targets):
+        print("bench: warning: fewer appointments than asked; run without --skip-load")
+    facts["appointments loaded"] = (
+        f"{loaded:,} ({args.doctors} doctors per tenant, {args.doctors * len(tenants):,} in all)"
+    )
+    facts["appointment rows in the bench tenants"] = f"{scheduling.total_rows(tenants):,}"
+
+
+def scheduling_targets(args: argparse.Namespace) -> list[int]:
+    from scripts.bench import data
+
+    return data.split(args.appointments, args.tenants)
+
+
 def select_endpoints(args: argparse.Namespace, tenants):
-    from scripts.bench import data, endpoints
+    from scripts.bench import data, endpoints, scheduling
 
     chosen = endpoints.build(tenants, data.sample_targets(tenants, args.sample))
+    per_doctor = -(-max(scheduling_targets(args)) // args.doctors)
+    patients = scheduling.min_patients(tenants)
+    chosen += endpoints.build_scheduling(tenants, doctors=args.doctors, per_doctor=per_doctor, patients=patients)
     if args.endpoints == "all":
         return chosen
     wanted = [s.strip() for s in args.endpoints.split(",") if s.strip()]
@@ -264,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     options = {
         "patients": f"{args.patients:,}",
         "tenants": args.tenants,
+        "appointments": f"{args.appointments:,} ({args.doctors} doctors per tenant)",
         "fixed rate": f"{args.rate:g} req/s ({args.fixed_tool})",
         "duration per run": f"{args.duration:g}s",
         "saturation": f"wrk -t{args.threads} -c{args.connections}",

@@ -17,6 +17,7 @@ from scripts.bench.server import HOST
 
 WRK_TIMEOUT = "10s"
 HEY_TIMEOUT = 10
+BOOKINGS_PER_SECOND_BOUND = 1_500  # far above what 2 cores book; a repeated body would get a 409
 
 
 @dataclass
@@ -118,7 +119,10 @@ def saturation_wrk(
     endpoint: Endpoint, port: int, keys: list[str], doc_prefix: str, duration: float, connections: int, threads: int
 ):
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix=f"bench-{endpoint.slug}-", delete=False) as script:
-        script.write(lua_script(endpoint, keys, doc_prefix))
+        requests = 0
+        if endpoint.booking is not None:  # unique bodies, more than the run can send
+            requests = min(endpoint.booking.capacity(), int(duration * BOOKINGS_PER_SECOND_BOUND))
+        script.write(lua_script(endpoint, keys, doc_prefix, threads=threads, requests=requests))
     try:
         command = [
             "wrk",
