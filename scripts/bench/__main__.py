@@ -130,6 +130,7 @@ def prepare(args: argparse.Namespace, facts: dict[str, str]):
     if args.skip_load:
         facts["load"] = "skipped (--skip-load)"
     else:
+        tidy_appointments(args, tenants, targets_per_tenant)
         deleted = data.tidy(tenants, targets_per_tenant)
         if deleted:
             print(f"bench: deleted {deleted:,} rows left by earlier runs (POSTed, or past the asked number)")
@@ -170,9 +171,7 @@ def prepare_scheduling(args: argparse.Namespace, tenants, facts: dict[str, str])
     if not args.skip_load:
         started = time.monotonic()
         created = scheduling.ensure_doctors(tenants, args.doctors)
-        deleted = scheduling.tidy(tenants, targets)
-        if deleted:
-            print(f"bench: deleted {deleted:,} appointments left by earlier runs (booked, or past the asked number)")
+        deleted = args.appointments_deleted
         inserted, seconds = scheduling.load(tenants, targets, doctors=args.doctors, jobs=args.jobs)
         if inserted:
             facts["appointment load"] = (
@@ -196,6 +195,22 @@ def prepare_scheduling(args: argparse.Namespace, tenants, facts: dict[str, str])
         f"{loaded:,} ({args.doctors} doctors per tenant, {args.doctors * len(tenants):,} in all)"
     )
     facts["appointment rows in the bench tenants"] = f"{scheduling.total_rows(tenants):,}"
+
+
+def tidy_appointments(args: argparse.Namespace, tenants, patient_targets: list[int]) -> None:
+    """Before the patients' tidy step (appointments reference patients): delete the bench's
+    bookings and loaded appointments past the asked number; in tenants losing loaded patients,
+    all loaded appointments (their patients are chosen modulo the patient count: reloaded)."""
+    from scripts.bench import data, scheduling
+
+    counts = data.loaded_counts(tenants)
+    targets = [
+        0 if counts[t.index] > patients else target
+        for t, patients, target in zip(tenants, patient_targets, scheduling_targets(args), strict=True)
+    ]
+    args.appointments_deleted = scheduling.tidy(tenants, targets)
+    if args.appointments_deleted:
+        print(f"bench: deleted {args.appointments_deleted:,} appointments (booked by earlier runs, or to reload)")
 
 
 def scheduling_targets(args: argparse.Namespace) -> list[int]:
