@@ -13,6 +13,7 @@ Every scheduling rule of time lives here:
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -24,6 +25,10 @@ from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clos
 from appointments.times import local_midnight, wall_clock_to_utc
 
 MAX_DAYS = 31
+# The longest an appointment may last. It bounds overlap queries from below as well
+# (start >= window start - MAX_APPOINTMENT_DURATION), so they read a window of the doctor's
+# index instead of the whole history; kept by a check constraint on the table.
+MAX_APPOINTMENT_DURATION = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,21 @@ def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: date
     return a_start < b_end and b_start < a_end
 
 
+def overlapping(queryset, start: datetime, end: datetime):
+    """Rows overlapping ``[start, end)``, bounded on both sides of ``start`` for the index."""
+    return queryset.filter(start__lt=end, start__gt=start - MAX_APPOINTMENT_DURATION, end__gt=start)
+
+
+def _count_overlapping(
+    booked: list[tuple[datetime, datetime]], starts: list[datetime], start: datetime, end: datetime
+) -> int:
+    """How many of ``booked`` (sorted by start) overlap ``[start, end)``: only those starting in
+    ``(start - MAX_APPOINTMENT_DURATION, end)`` can, found by bisection."""
+    low = bisect.bisect_right(starts, start - MAX_APPOINTMENT_DURATION)
+    high = bisect.bisect_left(starts, end)
+    return sum(1 for _, booked_end in booked[low:high] if booked_end > start)
+
+
 def _local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[date]:
     """The local dates an interval touches (end exclusive)."""
     first = start.astimezone(zone).date()
@@ -78,9 +98,7 @@ def _local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[date]:
 
 def active_overlapping(doctor: Doctor, start: datetime, end: datetime, *, exclude: UUID | None = None):
     """Active appointments of ``doctor`` overlapping ``[start, end)``, oldest booking first."""
-    queryset = Appointment.objects.filter(
-        doctor=doctor, state__in=Appointment.ACTIVE_STATES, start__lt=end, end__gt=start
-    )
+    queryset = overlapping(Appointment.objects.filter(doctor=doctor, state__in=Appointment.ACTIVE_STATES), start, end)
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
     return queryset.order_by("created_at", "id")
@@ -142,11 +160,12 @@ def time_slots(*, doctor: Doctor, first_day: date, days: int, zone: ZoneInfo, in
             "date", flat=True
         )
     )
-    booked = list(
-        Appointment.objects.filter(
-            doctor=doctor, state__in=Appointment.ACTIVE_STATES, start__lt=window_end, end__gt=window_start
+    booked = sorted(
+        overlapping(
+            Appointment.objects.filter(doctor=doctor, state__in=Appointment.ACTIVE_STATES), window_start, window_end
         ).values_list("start", "end")
     )
+    booked_starts = [start for start, _ in booked]
     slots: list[Slot] = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
@@ -161,7 +180,7 @@ def time_slots(*, doctor: Doctor, first_day: date, days: int, zone: ZoneInfo, in
             while slot_start + step <= window_close:
                 slot_end = slot_start + step
                 if slot_start >= now and not any(_overlaps(slot_start, slot_end, s, e) for s, e in blocked):
-                    taken = sum(1 for s, e in booked if _overlaps(slot_start, slot_end, s, e))
+                    taken = _count_overlapping(booked, booked_starts, slot_start, slot_end)
                     remaining = max(rule.capacity - taken, 0)
                     if remaining > 0 or include_full:
                         slots.append(Slot(slot_start, slot_end, rule.capacity, remaining))

@@ -7,6 +7,8 @@ Appointment = Appointment (state: scheduled = booked, confirmed = booked+confirm
 fulfilled, cancelled = cancelled, no_show = noshow); Clinic = Location.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -266,6 +268,10 @@ class Appointment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_appointment_tenant_id_id_uniq"),
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointments_appointment_window"),
+            # At most 24 hours (appointments/availability.py MAX_APPOINTMENT_DURATION bounds queries).
+            models.CheckConstraint(
+                condition=Q(end__lte=F("start") + timedelta(hours=24)), name="appointments_appointment_max_24h"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="appointments_appointment_capacity"),
             models.CheckConstraint(
                 condition=Q(custom_fields__isnull=False)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments import lifecycle
+from appointments.availability import MAX_APPOINTMENT_DURATION
 from appointments.catalogs import is_known_code
 from appointments.models import Appointment, Clinic
 from appointments.selectors import doctor_find_by_document
@@ -166,6 +167,8 @@ class AppointmentSerializer(serializers.Serializer):
         end = attrs.get("end", getattr(instance, "end", None))
         if start is not None and end is not None and end <= start:
             errors["endAppointment"] = ["Must be after startAppointment."]
+        elif start is not None and end is not None and end - start > MAX_APPOINTMENT_DURATION:
+            errors["endAppointment"] = ["An appointment lasts at most 24 hours."]
         if instance is None and attrs.get("state", "scheduled") not in lifecycle.INITIAL_STATES:
             errors["state"] = ["A new appointment is scheduled or confirmed."]
         if errors:

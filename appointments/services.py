@@ -19,7 +19,7 @@ from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from appointments import lifecycle
-from appointments.availability import active_overlapping, check_availability
+from appointments.availability import active_overlapping, check_availability, overlapping
 from appointments.catalogs import CATALOGS
 from appointments.errors import (
     CatalogCodeExists,
@@ -354,13 +354,9 @@ def _place(appointment: Appointment, *, zone: ZoneInfo, overbook: bool, force_in
 
 
 def _patient_conflict(appointment: Appointment):
+    active = Appointment.objects.filter(patient_id=appointment.patient_id, state__in=Appointment.ACTIVE_STATES)
     return (
-        Appointment.objects.filter(
-            patient_id=appointment.patient_id,
-            state__in=Appointment.ACTIVE_STATES,
-            start__lt=appointment.end,
-            end__gt=appointment.start,
-        )
+        overlapping(active, appointment.start, appointment.end)
         .exclude(pk=appointment.pk)
         .values_list("id", flat=True)
         .first()

@@ -367,3 +367,12 @@ def test_patient_with_appointments_cannot_be_deleted(api, doctor, patient):
     assert response.status_code == 409 and response.json()["code"] == "patient_has_appointments"
     doctor_delete = api.delete(f"/v1/doctors/{doctor.id}")
     assert doctor_delete.status_code == 409 and doctor_delete.json()["code"] == "doctor_has_appointments"
+
+
+def test_an_appointment_lasts_at_most_24_hours(api, patient):
+    DoctorFactory(tenant=api.tenant, document_number="99999999")
+    response = api.post(
+        "/v1/appointments", booking(start_datetime=f"{DAY}T10:00:00", end_datetime="2030-09-27T10:30:00"), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "end_datetime"

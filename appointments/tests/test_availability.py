@@ -177,3 +177,15 @@ def test_check_availability_reasons():
         doctor.is_active = False
         doctor.save()
     assert "doctor_inactive" in check(nine + half, nine + 2 * half).reasons
+
+
+def test_overlap_queries_read_a_window_of_the_index_not_the_whole_history():
+
+    rule = AvailabilityRuleFactory(start_time=datetime.time(9), end_time=datetime.time(10))
+    doctor = rule.doctor
+    with tenant_context(doctor.tenant_id):
+        queryset = availability.active_overlapping(
+            doctor, datetime.datetime(2030, 9, 26, 14, tzinfo=UTC), datetime.datetime(2030, 9, 26, 15, tzinfo=UTC)
+        )
+        sql, params = queryset.query.sql_with_params()
+    assert '"start" >' in sql and '"start" <' in sql  # bounded on both sides: an index range, not a scan
