@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import random
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -31,7 +29,7 @@ from django.conf import settings
 from django.db import connection, connections
 from uuid_utils.compat import uuid7
 
-from scripts.bench.progress import Progress
+from scripts.bench.parallel import run_parallel
 from secre.problems import AuthenticationFailed
 from tenants.api_keys import api_key_create, api_key_revoke, resolve_api_key
 from tenants.context import tenant_context
@@ -244,53 +242,14 @@ def load(tenants: list[BenchTenant], targets: list[int], *, jobs: int = 2) -> tu
     missing = sum(size for _, _, size in chunks)
     if not missing:
         return 0, 0.0
-    work: queue.Queue = queue.Queue()
-    for chunk in chunks:
-        work.put(chunk)
-    done: queue.Queue = queue.Queue()
-    stop = threading.Event()
 
-    def worker() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    tenant, start, size = work.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    _insert_chunk(tenant, start, size)
-                except Exception as exc:  # reported by the main thread
-                    done.put(exc)
-                    return
-                done.put(size)
-        finally:
-            connections.close_all()
+    def insert(chunk, report) -> None:
+        tenant, start, size = chunk
+        _insert_chunk(tenant, start, size)
+        report(size)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, jobs))]
-    progress = Progress(missing, f"loading {missing:,} patients over {len(tenants)} tenants")
-    for thread in threads:
-        thread.start()
-    inserted = 0
-    try:
-        while inserted < missing:
-            try:
-                item = done.get(timeout=1)
-            except queue.Empty:
-                if not any(thread.is_alive() for thread in threads) and done.empty():
-                    break
-                continue
-            if isinstance(item, Exception):
-                raise item
-            inserted += item
-            progress.update(inserted)
-    finally:
-        stop.set()
-        elapsed = progress.close()
-    for thread in threads:
-        thread.join()
-    if inserted < missing:
-        raise SystemExit(f"bench: loading stopped after {inserted:,} of {missing:,} rows.")
-    return inserted, elapsed
+    label = f"loading {missing:,} patients over {len(tenants)} tenants"
+    return run_parallel(chunks, insert, jobs=jobs, total=missing, label=label)
 
 
 def analyze() -> None:

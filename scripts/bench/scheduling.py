@@ -21,8 +21,6 @@ every run, so no request ever collides: any 409 is a bug in this generator or th
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -31,7 +29,7 @@ from django.utils import timezone
 from uuid_utils.compat import uuid7
 
 from scripts.bench.data import FIRST_DOCUMENT, LOADED_ROWS, BenchTenant
-from scripts.bench.progress import Progress
+from scripts.bench.parallel import run_parallel
 from tenants.context import tenant_context
 
 FIRST_DOCTOR_DOCUMENT = 8_000_000_000
@@ -214,57 +212,23 @@ def load(tenants: list[BenchTenant], targets: list[int], *, doctors: int, jobs: 
     """Insert the missing appointments (one tenant at a time per connection). Returns (rows, seconds)."""
     counts = appointment_counts(tenants)
     patients = _patient_counts(tenants)
-    work: queue.Queue = queue.Queue()
+    tasks = []
     missing = 0
     for tenant, target in zip(tenants, targets, strict=True):
         if counts[tenant.index] < target:
             if patients[tenant.index] < doctors:
                 raise SystemExit(f"bench: tenant {tenant.index} has too few patients for its appointments")
-            work.put((tenant, counts[tenant.index], target, patients[tenant.index]))
+            tasks.append((tenant, counts[tenant.index], target, patients[tenant.index]))
             missing += target - counts[tenant.index]
     if not missing:
         return 0, 0.0
-    done: queue.Queue = queue.Queue()
 
-    def worker() -> None:
-        try:
-            while True:
-                try:
-                    tenant, start, target, n_patients = work.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    _insert_tenant(tenant, start, target, doctors, n_patients, done.put)
-                except Exception as exc:  # reported by the main thread
-                    done.put(exc)
-                    return
-        finally:
-            connections.close_all()
+    def insert(task, report) -> None:
+        tenant, start, target, n_patients = task
+        _insert_tenant(tenant, start, target, doctors, n_patients, report)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, jobs))]
-    progress = Progress(missing, f"loading {missing:,} appointments over {len(tenants)} tenants")
-    for thread in threads:
-        thread.start()
-    inserted = 0
-    try:
-        while inserted < missing:
-            try:
-                item = done.get(timeout=1)
-            except queue.Empty:
-                if not any(thread.is_alive() for thread in threads) and done.empty():
-                    break
-                continue
-            if isinstance(item, Exception):
-                raise item
-            inserted += item
-            progress.update(inserted)
-    finally:
-        elapsed = progress.close()
-    for thread in threads:
-        thread.join()
-    if inserted < missing:
-        raise SystemExit(f"bench: loading stopped after {inserted:,} of {missing:,} appointments.")
-    return inserted, elapsed
+    label = f"loading {missing:,} appointments over {len(tenants)} tenants"
+    return run_parallel(tasks, insert, jobs=jobs, total=missing, label=label)
 
 
 def analyze() -> None:
