@@ -32,6 +32,9 @@ if env.bool("USE_PROXY_HEADERS", default=True):
     USE_X_FORWARDED_HOST = True
 
 INSTALLED_APPS = [
+    # First: its createsuperuser and changepassword replace Django's (they run through the operator
+    # path), and its sign-in receiver takes the place of Django's last_login one (tenants/apps.py).
+    "tenants",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,7 +50,6 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "tenants",
     "patients",
     "appointments",
     "auditlog",
@@ -123,8 +125,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading staff rows through the sign-in role (tenants/auth.py).
+    "tenants.auth.StaffBackend",
 ]
+# Console sessions keyed by a hash of the session key, data signed with it (tenants/sessions.py).
+SESSION_ENGINE = "tenants.sessions"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -10,9 +11,11 @@ from rest_framework_api_key.admin import APIKey
 
 from tenants import roles
 from tenants.api_keys import api_key_create, api_key_revoke
-from tenants.console import NoAdminLogMixin, TenantScopedAdmin, console_db, is_operator
+from tenants.auth import username_available
+from tenants.console import ConsoleDbMixin, NoAdminLogMixin, TenantScopedAdmin, is_operator
 from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey, User
 from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
+from tenants.services import USERNAME_TAKEN
 
 # The package's stock key model has no tenant; Secre never uses it.
 admin.site.unregister(APIKey)
@@ -41,12 +44,13 @@ class OperatorOnlyMixin:
 
 
 @admin.register(Group)
-class RoleAdmin(OperatorOnlyMixin, NoAdminLogMixin, GroupAdmin):
-    pass
+class RoleAdmin(OperatorOnlyMixin, NoAdminLogMixin, ConsoleDbMixin, GroupAdmin):
+    """Roles and their permissions: written by migrations and operators only (the runtime role may
+    only read them)."""
 
 
 @admin.register(Tenant)
-class TenantAdmin(OperatorOnlyMixin, NoAdminLogMixin, admin.ModelAdmin):
+class TenantAdmin(OperatorOnlyMixin, NoAdminLogMixin, ConsoleDbMixin, admin.ModelAdmin):
     """Clinics, for platform operators: onboard, rename, deactivate (its keys stop at once)."""
 
     list_display = ("name", "id", "timezone", "is_active", "created_at")
@@ -54,18 +58,43 @@ class TenantAdmin(OperatorOnlyMixin, NoAdminLogMixin, admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("id", "created_at")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).using(console_db(request))
 
-    def save_model(self, request, obj, form, change):
-        obj.save(using=console_db(request))
+class _GlobalUsernameMixin:
+    """Usernames are unique across tenants, but an Owner's connection sees only their own clinic's
+    staff: check availability through the sign-in role, as a form error (never an IntegrityError)."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        unchanged = self.instance.pk is not None and username == self.instance.username
+        if username and not unchanged and not username_available(username):
+            raise forms.ValidationError(USERNAME_TAKEN, code="unique")
+        return username
+
+    def validate_unique(self):
+        # Uniqueness of the username was checked above, across tenants; the model's own check
+        # would only see this connection's rows.
+        try:
+            self.instance.validate_unique(exclude={*self._get_validation_exclusions(), "username"})
+        except forms.ValidationError as exc:
+            self._update_errors(exc)
+
+
+class StaffCreationForm(_GlobalUsernameMixin, AdminUserCreationForm):
+    pass
+
+
+class StaffChangeForm(_GlobalUsernameMixin, UserChangeForm):
+    pass
 
 
 @admin.register(User)
-class StaffUserAdmin(NoAdminLogMixin, UserAdmin):
-    """Staff. Operators see everyone; an Owner manages the staff of their own clinic only (the user
-    table is read before a tenant is known, so this screen filters by tenant itself)."""
+class StaffUserAdmin(NoAdminLogMixin, ConsoleDbMixin, UserAdmin):
+    """Staff. An Owner manages the staff of their own clinic: the staff table is under row-level
+    security, so their connection sees no other clinic's staff and can make no superuser or operator.
+    Operators see and change everyone through the operator bypass."""
 
+    add_form = StaffCreationForm
+    form = StaffChangeForm
     list_display = ("username", "first_name", "last_name", "is_active", "last_login")
     operator_fieldsets = UserAdmin.fieldsets + (("Clinic", {"fields": ("tenant",)}),)
     owner_fieldsets = (
@@ -79,15 +108,12 @@ class StaffUserAdmin(NoAdminLogMixin, UserAdmin):
             return super().get_fieldsets(request, obj)
         return self.operator_fieldsets if is_operator(request) else self.owner_fieldsets
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_operator(request):
-            return queryset
-        return queryset.filter(tenant_id=request.user.tenant_id, is_superuser=False)
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if is_operator(request) else ("is_active", "groups")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups" and not is_operator(request):
-            kwargs["queryset"] = Group.objects.filter(name__in=[roles.OWNER, roles.ASSISTANT, roles.DOCTOR])
+            kwargs["queryset"] = Group.objects.filter(name__in=roles.STAFF_ROLES)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -160,16 +186,13 @@ class TenantAPIKeyAdmin(TenantScopedAdmin):
 
 
 @admin.register(PlatformAPIKey)
-class PlatformAPIKeyAdmin(OperatorOnlyMixin, NoAdminLogMixin, admin.ModelAdmin):
+class PlatformAPIKeyAdmin(OperatorOnlyMixin, NoAdminLogMixin, ConsoleDbMixin, admin.ModelAdmin):
     """Platform keys (operators). Created with `manage.py create_platform_key`; revoked here."""
 
     list_display = ("name", "prefix", "created_at", "last_used_at", "revoked")
     fields = ("name", "prefix", "created_at", "last_used_at", "revoked", "revoked_at")
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked", "revoked_at")
     actions = ["revoke_keys"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).using(console_db(request))
 
     def has_add_permission(self, request):
         return False

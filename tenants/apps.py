@@ -9,4 +9,13 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from tenants import checks, schema  # noqa: F401  (register the role check and the OpenAPI scheme)
+        from tenants.auth import last_login_update
+
+        # Django's receiver saves last_login in the sign-in request's empty tenant context (no row is
+        # visible there under RLS); ours saves it in the user's own context. It takes Django's
+        # dispatch_uid, and this app is ready before django.contrib.auth, whose connect with the same
+        # uid is then ignored (a dispatch_uid is connected once).
+        user_logged_in.connect(last_login_update, dispatch_uid="update_last_login")

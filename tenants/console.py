@@ -12,6 +12,7 @@ stores object names unscoped; the audit trail records changes instead).
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import DEFAULT_DB_ALIAS
 from django.http import Http404
@@ -45,12 +46,48 @@ class NoAdminLogMixin:
         return None
 
 
-class TenantScopedAdmin(NoAdminLogMixin, admin.ModelAdmin):
-    """A console screen over a tenant table. Staff never see or set ``tenant`` (it is theirs);
-    operators choose it."""
+class ConsoleDbMixin:
+    """Reads, saves, deletes and form choices of a console screen on the request's connection
+    (:func:`console_db`): the staff tenant's, or the operator bypass's."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).using(console_db(request))
+
+    def save_model(self, request, obj, form, change):
+        obj.save(using=console_db(request))
+
+    def delete_model(self, request, obj):
+        obj.delete(using=console_db(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs["using"] = console_db(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["using"] = console_db(request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _is_tenant_model(model) -> bool:
+    return any(field.column == "tenant_id" for field in model._meta.concrete_fields)
+
+
+def limit_choices_to_tenant(form_class: type[forms.BaseForm], tenant_id) -> None:
+    """Offer only ``tenant_id``'s rows in every choice of a tenant model on ``form_class``.
+
+    Staff need nothing of the kind (their connection sees their tenant only); an operator editing
+    one clinic's row would otherwise be offered every clinic's doctors, patients and staff, and a
+    cross-tenant pick fails at the database's same-tenant foreign key.
+    """
+    for field in form_class.base_fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and _is_tenant_model(queryset.model):
+            field.queryset = queryset.filter(tenant_id=tenant_id)
+
+
+class TenantScopedAdmin(NoAdminLogMixin, ConsoleDbMixin, admin.ModelAdmin):
+    """A console screen over a tenant table. Staff never see or set ``tenant`` (it is theirs);
+    operators choose it, and are offered only the row's own tenant's rows when editing."""
 
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])
@@ -62,13 +99,16 @@ class TenantScopedAdmin(NoAdminLogMixin, admin.ModelAdmin):
         columns = list(super().get_list_display(request))
         return [*columns, "tenant"] if is_operator(request) else columns
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and is_operator(request):
+            limit_choices_to_tenant(form, obj.tenant_id)
+        return form
+
     def save_model(self, request, obj, form, change):
         if not change and not is_operator(request):
             obj.tenant_id = request.user.tenant_id
         obj.save(using=console_db(request))
-
-    def delete_model(self, request, obj):
-        obj.delete(using=console_db(request))
 
     def save_formset(self, request, form, formset, change):
         db = console_db(request)
@@ -81,21 +121,14 @@ class TenantScopedAdmin(NoAdminLogMixin, admin.ModelAdmin):
             obj.save(using=db)
         formset.save_m2m()
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs["using"] = console_db(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs["using"] = console_db(request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another tenant's id is exactly like an id that does not exist: 404, nothing echoed.
         raise Http404
 
 
 class TenantScopedInline(admin.TabularInline):
-    """An inline over a tenant table; rows take the parent's tenant."""
+    """An inline over a tenant table; rows take the parent's tenant (and, for an operator, are
+    offered only the parent's tenant's rows)."""
 
     extra = 0
 
@@ -104,6 +137,12 @@ class TenantScopedInline(admin.TabularInline):
 
     def get_exclude(self, request, obj=None):
         return [*list(super().get_exclude(request, obj) or []), "tenant"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and is_operator(request):
+            limit_choices_to_tenant(formset.form, obj.tenant_id)
+        return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs["using"] = console_db(request)

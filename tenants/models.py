@@ -12,6 +12,9 @@ from uuid_utils.compat import uuid7
 
 from tenants.rate_limits import validate_rate
 from tenants.scopes import ALL_SCOPES, default_scopes
+from tenants.sessions import ConsoleSession
+
+__all__ = ["ConsoleSession", "IdempotentRequest", "PlatformAPIKey", "Tenant", "TenantAPIKey", "User"]
 
 
 def validate_timezone(value: str) -> None:
@@ -52,8 +55,11 @@ class User(AbstractUser):
     """A person who signs in to the operator console.
 
     Clinic staff belong to exactly one tenant; platform operators (``tenant`` is null) to none.
-    The table is not tenant-scoped by RLS: users must be found at sign-in, before any tenant
-    is known (the console scopes what they see).
+    The table is under row-level security like every tenant table: the runtime role sees and writes
+    a staff row only inside its tenant's context, and never a superuser or an operator (a restrictive
+    policy, tenants/rls.py). Sign-in and session loading read rows through ``sign_in_access()``
+    (tenants/auth.py); operators are created and changed only through ``operator_access()``.
+    Usernames are unique across tenants.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)

@@ -15,6 +15,11 @@ from django.db.migrations.operations.base import Operation
 
 RUNTIME_ROLE = "secre_app"
 KEY_LOOKUP_ROLE = "secre_key_lookup"
+# The sign-in role (NOLOGIN) is reached only by `SET LOCAL ROLE` from the console login role, inside
+# tenants.bypass.sign_in_access(): it reads staff rows (password hashes) before any tenant is known,
+# and nothing else. The runtime role never reads a staff row outside its tenant.
+AUTH_ROLE = "secre_auth"
+AUTH_POLICY_NAME = "sign_in_read"
 # The operator role (NOLOGIN) is reached only by `SET LOCAL ROLE` from the console login role, inside
 # tenants.bypass.operator_access(): the one named way to see across tenants. It has its own policy
 # on every tenant table; the runtime role's policy stays a plain equality (no OR branch).
@@ -25,6 +30,7 @@ TENANT_SETTING = "app.tenant_id"
 CURRENT_TENANT_SQL = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
 POLICY_NAME = "tenant_isolation"
 KEY_LOOKUP_POLICY_NAME = "key_lookup_read"
+STAFF_GUARD_POLICY_NAME = "staff_no_escalation"
 
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY = ("SELECT", "INSERT")
@@ -182,12 +188,11 @@ class AddTenantForeignKey(_DatabaseOnlyOperation):
         return f"Add same-tenant foreign key {self.model_name}.{self.field} -> {self.to_table}"
 
 
-class AllowKeyLookupRead(_DatabaseOnlyOperation):
-    """Let the key-lookup role read every row of a key table (and nothing else).
+class _AllowRoleRead(_DatabaseOnlyOperation):
+    """A SELECT-only policy on every row of a table, and the grant, for one NOLOGIN role."""
 
-    API keys are resolved before any tenant is known. The runtime role cannot do that under RLS;
-    a SECURITY DEFINER function owned by ``secre_key_lookup`` can, through this SELECT-only policy.
-    """
+    role = ""
+    policy_name = ""
 
     def __init__(self, model_name: str):
         self.model_name = model_name
@@ -197,18 +202,125 @@ class AllowKeyLookupRead(_DatabaseOnlyOperation):
 
     def forwards_sql(self, table: str) -> list[str]:
         return [
-            f"CREATE POLICY {KEY_LOOKUP_POLICY_NAME} ON {_q(table)} FOR SELECT TO {KEY_LOOKUP_ROLE} USING (true)",
-            f"GRANT SELECT ON {_q(table)} TO {KEY_LOOKUP_ROLE}",
+            f"CREATE POLICY {self.policy_name} ON {_q(table)} FOR SELECT TO {self.role} USING (true)",
+            f"GRANT SELECT ON {_q(table)} TO {self.role}",
         ]
 
     def backwards_sql(self, table: str) -> list[str]:
         return [
-            f"REVOKE ALL ON {_q(table)} FROM {KEY_LOOKUP_ROLE}",
-            f"DROP POLICY IF EXISTS {KEY_LOOKUP_POLICY_NAME} ON {_q(table)}",
+            f"REVOKE ALL ON {_q(table)} FROM {self.role}",
+            f"DROP POLICY IF EXISTS {self.policy_name} ON {_q(table)}",
         ]
+
+
+class AllowKeyLookupRead(_AllowRoleRead):
+    """Let the key-lookup role read every row of a key table (and nothing else).
+
+    API keys are resolved before any tenant is known. The runtime role cannot do that under RLS;
+    a SECURITY DEFINER function owned by ``secre_key_lookup`` can, through this SELECT-only policy.
+    """
+
+    role = KEY_LOOKUP_ROLE
+    policy_name = KEY_LOOKUP_POLICY_NAME
 
     def describe(self) -> str:
         return f"Let {KEY_LOOKUP_ROLE} read {self.model_name} for API key resolution"
+
+
+class AllowSignInRead(_AllowRoleRead):
+    """Let the sign-in role read every staff row (the password hash and the session's auth hash are
+    checked before any tenant is known). Reached only through ``tenants.bypass.sign_in_access()``."""
+
+    role = AUTH_ROLE
+    policy_name = AUTH_POLICY_NAME
+
+    def describe(self) -> str:
+        return f"Let {AUTH_ROLE} read {self.model_name} for console sign-in"
+
+
+class RefuseStaffEscalation(_DatabaseOnlyOperation):
+    """A RESTRICTIVE policy for the runtime role on the staff table: no row it writes may be a
+    superuser, belong to no tenant (a platform operator) or to another tenant.
+
+    Restrictive policies are ANDed with the tenant policy, so even inside a staff member's own tenant
+    ``UPDATE ... SET is_superuser = true`` fails. Column grants would not do: Django's ``save()``
+    writes every column. Operators are created and promoted only through the operator role.
+    """
+
+    def __init__(self, model_name: str):
+        self.model_name = model_name
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"model_name": self.model_name}
+
+    def forwards_sql(self, table: str) -> list[str]:
+        check = f"NOT is_superuser AND tenant_id IS NOT NULL AND tenant_id = {CURRENT_TENANT_SQL}"
+        return [
+            f"CREATE POLICY {STAFF_GUARD_POLICY_NAME} ON {_q(table)} AS RESTRICTIVE FOR ALL TO {RUNTIME_ROLE}"
+            f" USING (true) WITH CHECK ({check})"
+        ]
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [f"DROP POLICY IF EXISTS {STAFF_GUARD_POLICY_NAME} ON {_q(table)}"]
+
+    def describe(self) -> str:
+        return f"Refuse superusers, operators and other tenants in {RUNTIME_ROLE}'s writes of {self.model_name}"
+
+
+class EnableMembershipIsolation(Operation):
+    """Forced row-level security on a staff membership table (``tenants_user_groups``,
+    ``tenants_user_user_permissions``), which has no tenant column of its own: the runtime role sees
+    and writes only rows whose user is a staff member of the current tenant. The operator role reaches
+    every row. ``table`` and ``user_table`` are table names (Django creates these tables itself)."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, user_table: str = "tenants_user", user_column: str = "user_id"):
+        self.table = table
+        self.user_table = user_table
+        self.user_column = user_column
+
+    def deconstruct(self):
+        kwargs = {"table": self.table}
+        if self.user_table != "tenants_user":
+            kwargs["user_table"] = self.user_table
+        if self.user_column != "user_id":
+            kwargs["user_column"] = self.user_column
+        return self.__class__.__qualname__, [], kwargs
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def forwards_sql(self) -> list[str]:
+        table = _q(self.table)
+        match = (
+            f"{_q(self.user_column)} IN (SELECT id FROM {_q(self.user_table)} WHERE tenant_id = {CURRENT_TENANT_SQL})"
+        )
+        return [
+            *_force_rls(self.table),
+            f"CREATE POLICY {POLICY_NAME} ON {table} TO {RUNTIME_ROLE} USING ({match}) WITH CHECK ({match})",
+            f"CREATE POLICY {OPERATOR_POLICY_NAME} ON {table} TO {OPERATOR_ROLE} USING (true) WITH CHECK (true)",
+        ]
+
+    def backwards_sql(self) -> list[str]:
+        table = _q(self.table)
+        return [
+            f"DROP POLICY IF EXISTS {OPERATOR_POLICY_NAME} ON {table}",
+            f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}",
+            *_unforce_rls(self.table),
+        ]
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for statement in self.forwards_sql():
+            schema_editor.execute(statement)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for statement in self.backwards_sql():
+            schema_editor.execute(statement)
+
+    def describe(self) -> str:
+        return f"Enable forced row-level security on {self.table}: rows of the current tenant's staff only"
 
 
 class EnableOperatorOnlyAccess(_DatabaseOnlyOperation):
@@ -271,3 +383,45 @@ class GrantRuntimeAccess(Operation):
 
     def describe(self) -> str:
         return f"Grant {', '.join(self.privileges)} on {self.table} to {', '.join(self.roles)}"
+
+
+class ChangePrivileges(Operation):
+    """Replace the privileges ``roles`` hold on ``table`` (``privileges`` empty: none at all);
+    backwards restores ``previous``. For narrowing a grant made by an earlier migration."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, privileges=(), previous=(), roles=APP_ROLES):
+        self.table = table
+        self.privileges = tuple(privileges)
+        self.previous = tuple(previous)
+        self.roles = tuple(roles)
+
+    def deconstruct(self):
+        kwargs = {"table": self.table, "privileges": self.privileges, "previous": self.previous}
+        if self.roles != APP_ROLES:
+            kwargs["roles"] = self.roles
+        return self.__class__.__qualname__, [], kwargs
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def _sql(self, privileges: tuple[str, ...]) -> list[str]:
+        roles = ", ".join(self.roles)
+        statements = [f"REVOKE ALL ON {_q(self.table)} FROM {roles}"]
+        if privileges:
+            statements.append(f"GRANT {', '.join(privileges)} ON {_q(self.table)} TO {roles}")
+        return statements
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for statement in self._sql(self.privileges):
+            schema_editor.execute(statement)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for statement in self._sql(self.previous):
+            schema_editor.execute(statement)
+
+    def describe(self) -> str:
+        granted = ", ".join(self.privileges) or "nothing"
+        return f"Leave {', '.join(self.roles)} with {granted} on {self.table}"

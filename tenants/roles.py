@@ -16,3 +16,4 @@ what a Doctor sees and may change is narrowed further in appointments/admin.py.
 OWNER = "Owner"
 ASSISTANT = "Assistant"
 DOCTOR = "Doctor"
+STAFF_ROLES = (OWNER, ASSISTANT, DOCTOR)

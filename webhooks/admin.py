@@ -1,6 +1,7 @@
 """Console screens of webhooks: endpoints (and why one is disabled), deliveries with a resend action."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from tenants.console import TenantScopedAdmin, TenantScopedInline
 from webhooks.delivery import redeliver
@@ -13,6 +14,8 @@ class WebhookEndpointAdmin(TenantScopedAdmin):
     list_filter = ("enabled",)
     fields = ("url", "description", "event_types", "enabled", "disabled_reason", "consecutive_failures")
     readonly_fields = ("disabled_reason", "consecutive_failures")
+    # A URL typed without a scheme is https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False  # registered through the API, where the secret is shown once

@@ -10,8 +10,11 @@
 --                     prefix before any tenant is known (a SELECT-only policy on key tables).
 --   secre_operator    NOLOGIN; a policy on every tenant table lets it see all tenants. Reached only
 --                     by SET LOCAL ROLE from secre_console (tenants/bypass.py), never from secre_app.
---   secre_console     the operator console's login (platform operators, platform API): NOINHERIT,
---                     so it has no power of its own until it sets the operator role.
+--   secre_auth        NOLOGIN; a SELECT-only policy on the staff table alone: console sign-in and
+--                     session loading read staff rows (password hashes) through it, before any
+--                     tenant is known. Reached only by SET LOCAL ROLE from secre_console.
+--   secre_console     the operator console's login (platform operators, platform API, sign-in):
+--                     NOINHERIT, so it has no power of its own until it sets one of those roles.
 SET client_min_messages = warning;
 
 SELECT 'CREATE ROLE secre_owner' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_owner') \gexec
@@ -28,9 +31,13 @@ GRANT secre_key_lookup TO secre_owner;
 SELECT 'CREATE ROLE secre_operator' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_operator') \gexec
 ALTER ROLE secre_operator NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
 
+SELECT 'CREATE ROLE secre_auth' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_auth') \gexec
+ALTER ROLE secre_auth NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+
 SELECT 'CREATE ROLE secre_console' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_console') \gexec
 ALTER ROLE secre_console LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD :'console_password';
 GRANT secre_operator TO secre_console;
+GRANT secre_auth TO secre_console;
 
 SELECT format('CREATE DATABASE %I OWNER secre_owner', :'dbname')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'dbname') \gexec

@@ -2,10 +2,13 @@
 
 import factory
 
+from tenants import roles
 from tenants.api_keys import api_key_create
 from tenants.context import tenant_context
-from tenants.models import Tenant, TenantAPIKey
-from tenants.services import tenant_create
+from tenants.models import Tenant, TenantAPIKey, User
+from tenants.services import operator_create, staff_create, tenant_create
+
+STAFF_PASSWORD = "S3cre-pass!"
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -24,3 +27,16 @@ def make_api_key(tenant: Tenant, name: str = "n8n", **kwargs) -> tuple[TenantAPI
     """A key for ``tenant`` and its plaintext."""
     with tenant_context(tenant.id):
         return api_key_create(tenant=tenant, name=name, **kwargs)
+
+
+def make_staff(tenant: Tenant, role: str = roles.OWNER, username: str | None = None) -> User:
+    """A console user of ``tenant`` in ``role`` (password :data:`STAFF_PASSWORD`), through the service."""
+    user, _ = staff_create(
+        tenant=tenant, username=username or f"{role.lower()}-{tenant.id.hex}", role=role, password=STAFF_PASSWORD
+    )
+    return user
+
+
+def make_operator(username: str, *, superuser: bool = True) -> User:
+    """A platform operator (no tenant), through the operator path."""
+    return operator_create(username=username, password=STAFF_PASSWORD, superuser=superuser)

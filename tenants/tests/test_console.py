@@ -2,29 +2,24 @@
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from appointments.tests.factories import DoctorFactory
 from patients.tests.factories import PatientFactory
 from tenants import roles
 from tenants.context import tenant_context
-from tenants.models import TenantAPIKey, User
-from tenants.tests.factories import TenantFactory
+from tenants.models import TenantAPIKey
+from tenants.tests.factories import TenantFactory, make_operator, make_staff
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
 
 def staff(tenant, role=roles.OWNER, username=None):
-    user = User.objects.create_user(
-        username=username or f"{role.lower()}-{tenant.id.hex}", password="S3cre-pass!", tenant=tenant, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return user
+    return make_staff(tenant, role, username)
 
 
 def operator():
-    return User.objects.create_superuser(username=f"op-{TenantFactory().id.hex}", password="S3cre-pass!")
+    return make_operator(f"op-{TenantFactory().id.hex}")
 
 
 def console(user) -> Client:

@@ -9,12 +9,10 @@ import os
 import shutil
 
 import pytest
-from django.contrib.auth.models import Group
 
 from patients.tests.factories import PatientFactory
 from tenants import roles
-from tenants.models import User
-from tenants.tests.factories import TenantFactory
+from tenants.tests.factories import STAFF_PASSWORD, TenantFactory, make_operator, make_staff
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "Consola-s3gura!"
+PASSWORD = STAFF_PASSWORD
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed: apt-get install chromium"
@@ -58,11 +56,8 @@ def test_staff_see_their_clinic_only_and_an_operator_sees_all(live_api, settings
     clinic_a, clinic_b = TenantFactory(name="Clínica Andina"), TenantFactory(name="Clínica Bolívar")
     PatientFactory(tenant=clinic_a, first_name="Ana", first_last_name="Aranda", document_number="71000001")
     theirs = PatientFactory(tenant=clinic_b, first_name="Beto", first_last_name="Bernal", document_number="71000002")
-    staff = User.objects.create_user(
-        username=f"recepcion-{clinic_a.id.hex}", password=PASSWORD, tenant=clinic_a, is_staff=True
-    )
-    staff.groups.add(Group.objects.get(name=roles.ASSISTANT))
-    operator = User.objects.create_superuser(username=f"operador-{clinic_b.id.hex}", password=PASSWORD)
+    staff = make_staff(clinic_a, roles.ASSISTANT, username=f"recepcion-{clinic_a.id.hex}")
+    operator = make_operator(f"operador-{clinic_b.id.hex}")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

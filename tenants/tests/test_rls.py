@@ -9,14 +9,16 @@ from django.db import IntegrityError, ProgrammingError, connection, connections,
 from patients.tests.factories import PatientFactory
 from tenants.context import current_tenant_id, tenant_context
 from tenants.models import Tenant, User
-from tenants.rls import POLICY_NAME, RUNTIME_ROLE, AddTenantForeignKey
+from tenants.rls import POLICY_NAME, RUNTIME_ROLE, STAFF_GUARD_POLICY_NAME, AddTenantForeignKey
 
 pytestmark = [pytest.mark.isolation, pytest.mark.django_db]
 
-# Tables with a tenant column that are deliberately not under RLS, and why.
-NOT_TENANT_SCOPED = {
-    User: "staff sign in before a tenant is known; the console scopes them",
+# Foreign keys between tenant tables that deliberately have no same-tenant composite twin, and why.
+CROSS_TENANT_REFERENCES = {
+    ("auditevent", "actor"): "platform operators (no tenant) act inside tenants; their changes name them",
 }
+# Tables without a tenant column of their own, isolated through the staff member they belong to.
+MEMBERSHIP_TABLES = ("tenants_user_groups", "tenants_user_user_permissions")
 
 
 def _scalar(sql, params=()):
@@ -47,8 +49,6 @@ def test_tests_run_as_a_runtime_role_that_cannot_bypass_rls():
 
 def _tenant_models():
     for model in apps.get_models():
-        if model in NOT_TENANT_SCOPED:
-            continue
         if model is Tenant or any(f.column == "tenant_id" for f in model._meta.concrete_fields):
             yield model
 
@@ -86,12 +86,33 @@ def test_every_tenant_table_has_forced_rls_policy_and_composite_keys():
                 target = getattr(field, "related_model", None)
                 if target is None or target is Tenant or target not in tables.values():
                     continue
+                if (model._meta.model_name, field.name) in CROSS_TENANT_REFERENCES:
+                    continue
                 cursor.execute(
                     """SELECT count(*) FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.contype = 'f'
                        AND c.confrelid = %s::regclass AND array_length(c.conkey, 1) = 2""",
                     [table, target._meta.db_table],
                 )
                 assert cursor.fetchone()[0] == 1, f"{table}.{field.name}: no composite tenant foreign key"
+
+
+def test_staff_and_their_memberships_are_behind_the_wall():
+    assert User in set(_tenant_models())
+    with connection.cursor() as cursor:
+        for table in MEMBERSHIP_TABLES:
+            cursor.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [table])
+            assert cursor.fetchone() == (True, True), table
+            cursor.execute(
+                "SELECT qual FROM pg_policies WHERE tablename = %s AND policyname = %s", [table, POLICY_NAME]
+            )
+            assert "app.tenant_id" in cursor.fetchone()[0], table
+        cursor.execute(
+            "SELECT permissive, roles, with_check FROM pg_policies WHERE tablename = 'tenants_user'"
+            " AND policyname = %s",
+            [STAFF_GUARD_POLICY_NAME],
+        )
+        permissive, policy_roles, with_check = cursor.fetchone()
+        assert permissive == "RESTRICTIVE" and policy_roles == [RUNTIME_ROLE] and "is_superuser" in with_check
 
 
 def test_with_a_tenant_set_select_sees_only_its_rows():
