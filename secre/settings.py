@@ -26,8 +26,13 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Proxies whose X-Forwarded-For is believed (tenants/client_ip.py): the same variable, and syntax,
+# as gunicorn's (addresses or networks, comma-separated; '*' trusts every peer).
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
 # Behind a load balancer: trust X-Forwarded-Proto/-Host so absolute links (`next`) come out as https.
-if env.bool("USE_PROXY_HEADERS", default=True):
+# Off unless set: a client reaching the app directly could otherwise forge them.
+USE_PROXY_HEADERS = env.bool("USE_PROXY_HEADERS", default=False)
+if USE_PROXY_HEADERS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
@@ -137,7 +142,10 @@ PASSWORD_HASHERS = [
 # Console sign-in: 5 failed logins from an address, or for a username, lock it for 30 minutes (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Locked per username *and* address together: one address cannot lock out every staff member, and
+# nobody can lock a known username from elsewhere. The address is the trusted proxy chain's client.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tenants.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Messages live in the server-side session, never in a cookie.

@@ -2,14 +2,16 @@
 
 n8n's "Retry On Fail" resends the identical POST after a timeout or any error. With an
 ``Idempotency-Key`` header (an RFC 8941 string, quoted or bare, at most 255 characters) scoped to
-(tenant, key):
+(tenant, API key, Idempotency-Key) — the draft's "unique per client": the same Idempotency-Key from
+another key of the tenant is a fresh request, so a replay, which runs before DRF's permission checks,
+can never hand one key a response another key was allowed to get:
 
 * a successful (2xx) response — status and body — is stored in the same transaction as the change
   and replayed for 24 hours to a retry with the same body ("same" = the same canonical JSON after
   dialect normalisation: camelCase and snake_case spellings are one body);
 * the same key with another body is a 422 ``idempotency_key_reused``;
 * a retry that arrives while the first is still running is a 409 ``idempotency_in_progress``
-  (``pg_try_advisory_xact_lock`` on (tenant, key) detects it without waiting);
+  (``pg_try_advisory_xact_lock`` on (tenant, API key, key) detects it without waiting);
 * a request that fails stores nothing, so its retry simply runs again;
 * responses that carry a secret once (new API keys, webhook secrets) are never stored; a retry
   there is a 409 ``idempotency_not_replayable``.
@@ -122,25 +124,24 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         try:
             key = parse_key(raw)
-            replay = self._replay(request, tenant_id=client.tenant.id, key=key)
+            replay = self._replay(request, client=client, key=key)
         except Problem as exc:
             return problem_response_for(exc, request)
         if replay is not None:
             return replay
         response = self.get_response(request)
         if 200 <= response.status_code < 300:
-            self._store(request, response, tenant_id=client.tenant.id, key=key)
+            self._store(request, response, client=client, key=key)
         return response
 
-    def _replay(self, request: HttpRequest, *, tenant_id, key: str) -> HttpResponse | None:
+    def _replay(self, request: HttpRequest, *, client, key: str) -> HttpResponse | None:
+        lock = f"secre:idempotency:{client.tenant.id}:{client.api_key_id}:{key}"
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"secre:idempotency:{tenant_id}:{key}"]
-            )
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [lock])
             if not cursor.fetchone()[0]:
                 raise IdempotencyInProgress()
         request.idempotency_fingerprint = fingerprint(request)
-        record = IdempotentRequest.objects.filter(key=key).first()
+        record = IdempotentRequest.objects.filter(api_key_id=client.api_key_id, key=key).first()
         if record is None:
             return None
         if record.expires_at <= timezone.now():
@@ -157,7 +158,7 @@ class IdempotencyMiddleware:
         response["Idempotent-Replayed"] = "true"
         return response
 
-    def _store(self, request: HttpRequest, response: HttpResponse, *, tenant_id, key: str) -> None:
+    def _store(self, request: HttpRequest, response: HttpResponse, *, client, key: str) -> None:
         replayable = not getattr(response, "carries_secret", False)
         body = None
         if replayable:
@@ -167,7 +168,8 @@ class IdempotencyMiddleware:
                 replayable = False
         now = timezone.now()
         IdempotentRequest.objects.create(
-            tenant_id=tenant_id,
+            tenant_id=client.tenant.id,
+            api_key_id=client.api_key_id,
             key=key,
             fingerprint=request.idempotency_fingerprint,
             status_code=response.status_code,

@@ -46,7 +46,8 @@ class TenancyMiddleware:
     * Every request runs in ``transaction.atomic()`` with ``app.tenant_id`` set (empty when there
       is no tenant). An API response with status >= 400 rolls the transaction back, so a DRF
       error after a write never commits half a request.
-    * Rate limits (tenants/rate_limits.py): per tenant, and failed authentications per address.
+    * Rate limits (tenants/rate_limits.py): per tenant, and failed authentications per client
+      address (a request with a valid key is never refused by the latter).
     * Sets ``request.request_id`` (the client's sane ``X-Request-ID`` or a new one) and echoes it.
     """
 
@@ -68,11 +69,11 @@ class TenancyMiddleware:
         operator = False
         if _needs_api_key(request.path):
             try:
-                _refuse_if_limited(auth_failures_retry_after(request, failed=False))
                 try:
                     client = resolve_api_key(request.headers.get(API_KEY_HEADER))
                 except AuthenticationFailed:
-                    _refuse_if_limited(auth_failures_retry_after(request, failed=True))
+                    # Only a failing key counts against, and is refused by, its address's limit.
+                    _refuse_if_limited(auth_failures_retry_after(request))
                     raise
                 _check_key_kind(client, platform_route=_under(request.path, _PLATFORM_API_PATHS))
                 if client.tenant is not None:

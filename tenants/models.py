@@ -147,7 +147,9 @@ class PlatformAPIKey(AbstractAPIKey):
 
 
 class IdempotentRequest(models.Model):
-    """A POST answered under an ``Idempotency-Key`` (tenants/idempotency.py): replayed for 24 hours.
+    """A POST answered under an ``Idempotency-Key`` (tenants/idempotency.py): replayed for 24 hours
+    to the same API key only (the key that made the request; null only on rows from before keys
+    were recorded, which are never replayed and simply expire).
 
     ``response_body`` is null when the response carried a secret (never stored). Expired rows are
     removed by ``manage.py purge``.
@@ -155,6 +157,7 @@ class IdempotentRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    api_key_id = models.UUIDField(null=True)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
@@ -166,7 +169,7 @@ class IdempotentRequest(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="tenants_idempotent_tenant_id_id_uniq"),
-            models.UniqueConstraint(fields=["tenant", "key"], name="tenants_idempotent_key_uniq"),
+            models.UniqueConstraint(fields=["tenant", "api_key_id", "key"], name="tenants_idempotent_client_key_uniq"),
         ]
         indexes = [models.Index(fields=["expires_at"], name="tenants_idempotent_expiry")]
 

@@ -2,7 +2,9 @@
 
 * Per tenant, not per raw header (which would give every random bad key its own bucket): the
   tenant's ``rate_limit`` (e.g. ``"1200/m"``) or ``RATE_LIMIT_TENANT`` (default ``600/m``).
-* Failed authentications per client address: ``RATE_LIMIT_AUTH_FAILURES`` (default ``30/m``).
+* Failed authentications per client address (tenants/client_ip.py): ``RATE_LIMIT_AUTH_FAILURES``
+  (default ``30/m``). Only requests whose key fails are refused by it: behind a load balancer many
+  clinics share one address, and a valid key is never refused because of someone else's bad ones.
 * A limited request is a 429 ``rate_limited`` with ``Retry-After`` (seconds).
 * Enabled by ``RATELIMIT_ENABLED``. Redis errors are ignored (django-redis ``IGNORE_EXCEPTIONS``,
   logged) and ``RATELIMIT_FAIL_OPEN`` lets requests through: an outage never locks clinics out.
@@ -17,6 +19,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import status
 
 from secre.problems import Problem
+from tenants.client_ip import client_ip
 
 RATE = re.compile(r"^\d{1,6}/(s|m|h|d)$")
 
@@ -58,13 +61,13 @@ def tenant_retry_after(request, *, tenant_id, rate: str | None) -> int | None:
     return _retry_after(usage)
 
 
-def auth_failures_retry_after(request, *, failed: bool) -> int | None:
-    """Failed authentications from this address: counted when ``failed``; seconds to wait once
-    over the limit (checked before a key is even looked up)."""
+def auth_failures_retry_after(request) -> int | None:
+    """Count one failed authentication from the request's client address; seconds to wait when the
+    address is over the limit (the failed request is then a 429 instead of a 401), else None."""
     if not settings.RATELIMIT_ENABLED:
         return None
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request) or ""
     usage = _usage(
-        request, group="secre.auth-failures", key=address, rate=settings.RATE_LIMIT_AUTH_FAILURES, increment=failed
+        request, group="secre.auth-failures", key=address, rate=settings.RATE_LIMIT_AUTH_FAILURES, increment=True
     )
     return _retry_after(usage)

@@ -102,3 +102,20 @@ def test_audit_events_endpoint_needs_admin_and_filters():
     plain_client = APIClient()
     plain_client.credentials(HTTP_X_API_KEY=plain)
     assert plain_client.get("/v1/audit-events").json()["missingScope"] == "admin"
+
+
+def test_the_address_recorded_is_the_client_behind_the_trusted_proxy(api, settings):
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.0/8"]
+    created = api.post("/v1/patients", BODY, format="json", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.77")
+    assert created.status_code == 201
+    (event,) = _events(api.tenant, object_pk=created.json()["id"])
+    assert event.remote_addr == "203.0.113.77"
+    direct = api.post(
+        "/v1/patients",
+        {**BODY, "documentNumber": "55512346"},
+        format="json",
+        REMOTE_ADDR="198.51.100.3",
+        HTTP_X_FORWARDED_FOR="203.0.113.78",
+    )
+    (event,) = _events(api.tenant, object_pk=direct.json()["id"])
+    assert event.remote_addr == "198.51.100.3"

@@ -165,6 +165,48 @@ def test_five_failed_logins_lock_the_account():
         reset(ip="198.51.100.7", username="lockme")
 
 
+def test_a_lockout_holds_one_username_at_one_address_only():
+    from axes.utils import reset
+
+    tenant = TenantFactory()
+    target, colleague = staff(tenant, username=f"target-{tenant.id.hex}"), staff(tenant, roles.ASSISTANT)
+    attacker = Client(REMOTE_ADDR="198.51.100.8")
+    try:
+        for _ in range(5):
+            attacker.post("/admin/login/", {"username": target.username, "password": "wrong"})
+        assert (
+            attacker.post("/admin/login/", {"username": target.username, "password": "S3cre-pass!"}).status_code == 429
+        )
+        # The same address can still sign in as anyone else...
+        other = Client(REMOTE_ADDR="198.51.100.8")
+        assert (
+            other.post("/admin/login/", {"username": colleague.username, "password": "S3cre-pass!"}).status_code == 302
+        )
+        # ...and the target, from their own desk.
+        desk = Client(REMOTE_ADDR="198.51.100.9")
+        assert desk.post("/admin/login/", {"username": target.username, "password": "S3cre-pass!"}).status_code == 302
+    finally:
+        reset(ip="198.51.100.8")
+
+
+def test_behind_the_trusted_proxy_axes_sees_the_forwarded_client(settings):
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.0/8"]
+    user = staff(TenantFactory(), username=f"prox-{TenantFactory().id.hex}")
+    client = Client(REMOTE_ADDR="10.0.0.5")
+    try:
+        client.post(
+            "/admin/login/", {"username": user.username, "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.44"
+        )
+        assert AccessAttempt.objects.filter(username=user.username).values_list("ip_address", flat=True).get() == (
+            "198.51.100.44"
+        )
+    finally:
+        reset(username=user.username)
+
+
 def test_console_changes_are_audited_with_the_staff_member(two_clinics):
     from audit.models import AuditEvent
 

@@ -106,3 +106,51 @@ def test_purge_removes_expired_records():
     assert json.loads(out.getvalue())["idempotencyRecords"] >= 1
     with tenant_context(tenant.id):
         assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def _client_with(tenant, scopes):
+    from rest_framework.test import APIClient
+
+    from tenants.tests.factories import make_api_key
+
+    _, plaintext = make_api_key(tenant, scopes=scopes)
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=plaintext)
+    return client
+
+
+@pytest.mark.django_db
+def test_a_read_only_key_never_gets_the_stored_response_of_an_admin_only_post(settings):
+    from tenants.tests.factories import TenantFactory
+    from webhooks.models import Delivery
+
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
+    tenant = TenantFactory()
+    admin, reader = _client_with(tenant, ["read", "write", "admin"]), _client_with(tenant, ["read"])
+    assert admin.post("/v1/webhooks", {"url": "http://127.0.0.1:9/hook"}, format="json").status_code == 201
+    assert admin.post("/v1/patients", BODY, format="json").status_code == 201
+    with tenant_context(tenant.id):
+        delivery = Delivery.objects.get()
+    path = f"/v1/webhooks/deliveries/{delivery.id}/redeliver"
+    first = admin.post(path, HTTP_IDEMPOTENCY_KEY="redeliver-1")
+    assert first.status_code == 202
+    assert admin.post(path, HTTP_IDEMPOTENCY_KEY="redeliver-1")["Idempotent-Replayed"] == "true"
+    stolen = reader.post(path, HTTP_IDEMPOTENCY_KEY="redeliver-1")
+    assert stolen.status_code == 403 and stolen.json()["missingScope"] == "admin"
+    assert "Idempotent-Replayed" not in stolen
+
+
+@pytest.mark.django_db
+def test_another_key_of_the_tenant_with_the_same_idempotency_key_is_a_fresh_request():
+    from tenants.tests.factories import TenantFactory
+
+    tenant = TenantFactory()
+    first_key, second_key = _client_with(tenant, ["read", "write"]), _client_with(tenant, ["read", "write"])
+    created = first_key.post("/v1/patients", BODY, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert created.status_code == 201
+    again = second_key.post("/v1/patients", BODY, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    # Run again (not replayed): this key did not create that patient, the document is taken.
+    assert again.status_code == 409 and again.json()["code"] == "patient_exists"
+    assert "Idempotent-Replayed" not in again
+    with tenant_context(tenant.id):
+        assert IdempotentRequest.objects.filter(key="same").count() == 1

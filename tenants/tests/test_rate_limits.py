@@ -64,14 +64,34 @@ def test_a_tenant_override_beats_the_default(limits):
     assert [_client(key).get("/v1/patients").status_code for _ in range(5)] == [200] * 4 + [429]
 
 
-def test_failed_authentications_are_limited_per_address(limits):
+BAD_KEY = "abcdefgh.abcdefghabcdefghabcdefghabcdefgh"
+
+
+def test_failed_authentications_are_limited_per_address_but_never_refuse_a_valid_key(limits):
     limits.RATE_LIMIT_AUTH_FAILURES = "3/m"
-    bad = "abcdefgh.abcdefghabcdefghabcdefghabcdefgh"
-    statuses = [_client(bad, "203.0.113.9").get("/v1/patients").status_code for _ in range(5)]
+    statuses = [_client(BAD_KEY, "203.0.113.9").get("/v1/patients").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 429, 429]
     _, good = make_api_key(TenantFactory())
-    assert _client(good, "203.0.113.9").get("/v1/patients").status_code == 429  # the address waits
-    assert _client(good, "203.0.113.10").get("/v1/patients").status_code == 200
+    # Behind a load balancer every clinic may share that address: a valid key still gets through.
+    assert _client(good, "203.0.113.9").get("/v1/patients").status_code == 200
+    assert _client(BAD_KEY, "203.0.113.9").get("/v1/patients").status_code == 429
+    assert _client(BAD_KEY, "203.0.113.10").get("/v1/patients").status_code == 401
+
+
+def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(limits):
+    limits.RATE_LIMIT_AUTH_FAILURES = "2/m"
+    limits.FORWARDED_ALLOW_IPS = ["10.0.0.0/8"]
+    via_proxy = APIClient(REMOTE_ADDR="10.1.2.3")
+    via_proxy.credentials(HTTP_X_API_KEY=BAD_KEY)
+    attacker = [via_proxy.get("/v1/patients", HTTP_X_FORWARDED_FOR="198.51.100.66").status_code for _ in range(3)]
+    assert attacker == [401, 401, 429]
+    # Another client behind the same proxy is counted on its own.
+    assert via_proxy.get("/v1/patients", HTTP_X_FORWARDED_FOR="198.51.100.67").status_code == 401
+    # A peer that is not a trusted proxy cannot choose its address by sending the header.
+    direct = APIClient(REMOTE_ADDR="198.51.100.99")
+    direct.credentials(HTTP_X_API_KEY=BAD_KEY)
+    forged = [direct.get("/v1/patients", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code for n in range(3)]
+    assert forged == [401, 401, 429]
 
 
 def test_a_redis_outage_keeps_the_api_serving(limits):
