@@ -1,13 +1,23 @@
-"""The one outbound HTTP client: timeouts, no redirects, and no requests to internal addresses.
+"""The one outbound HTTP client: timeouts, no redirects, capped responses, and no requests aimed inward.
 
 Webhooks go through it, and so will future EHR connectors (seed 000's "retry/backoff utility for
 external EHRs": pass ``retries`` — urllib3's ``Retry`` with exponential backoff — for in-process
 retries; webhooks persist their retries instead, see webhooks/delivery.py).
 
-SSRF: a URL whose host resolves to a loopback, private, link-local (cloud metadata 169.254.169.254),
-multicast, reserved or unspecified address is refused, unless ``OUTBOUND_ALLOW_PRIVATE_ADDRESSES``
-(tests, a local n8n). The check runs on the address the socket actually connected to, so a DNS
-answer that changes after registration (rebinding) cannot slip through; redirects are never followed.
+SSRF (server-side request forgery):
+
+* The host is resolved **once**; every address it resolves to must be allowed, and the connection is
+  made to the address that was checked (TLS still verifies the certificate against the host name, and
+  the ``Host`` header carries it). A DNS answer that changes between the check and the connection
+  (rebinding) therefore cannot aim a request inward, and no internal port is ever touched, so open and
+  closed internal ports cannot be told apart.
+* Allowed: globally routable unicast addresses only (``ipaddress``' ``is_global``), after unwrapping
+  the IPv4 address inside IPv4-mapped (``::ffff:a.b.c.d``), 6to4 (``2002::/16``), NAT64
+  (``64:ff9b::/96``) and Teredo forms; site-local ``fec0::/10`` and multicast are refused too.
+* ``OUTBOUND_ALLOW_PRIVATE_ADDRESSES`` (tests, a local n8n) allows loopback and private addresses, but
+  link-local and cloud metadata addresses (``169.254.0.0/16``, ``fe80::/10``, ``fd00:ec2::254``,
+  ``100.100.100.200``) are refused in every mode.
+* Redirects are never followed; a response body is read streamed, at most ``MAX_RESPONSE_BYTES``.
 """
 
 from __future__ import annotations
@@ -20,88 +30,122 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 DEFAULT_TIMEOUT_SECONDS = 15.0
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+MAX_RESPONSE_BYTES = 64 * 1024
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Refused in every mode: link-local (cloud metadata lives there) and the metadata services' other homes.
+ALWAYS_REFUSED = tuple(
+    ipaddress.ip_network(net) for net in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
+)
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class ForbiddenAddressError(Exception):
-    """The destination is an internal address (SSRF protection)."""
+    """The destination is not allowed: an internal address (SSRF protection), a bad URL or port."""
 
 
 @dataclass(frozen=True)
 class OutboundResponse:
+    """``status``; ``body``: at most MAX_RESPONSE_BYTES of it (``truncated`` when there was more);
+    ``duration_ms``: from the request to the last byte read."""
+
     status: int
     body: bytes
     duration_ms: int
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A URL resolved and checked: connect to ``address`` and present ``host`` (SNI, certificate, Host)."""
+
+    scheme: str
+    host: str
+    port: int
+    address: str
+    target: str  # path and query
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return name if self.port == default else f"{name}:{self.port}"
+
+
+def _embedded_ipv4(ip: _Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries (mapped, 6to4, NAT64, Teredo's client)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    found = [candidate for candidate in (ip.ipv4_mapped, ip.sixtofour) if candidate is not None]
+    if ip in _NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.teredo is not None:
+        found.append(ip.teredo[1])
+    return found
 
 
 def address_allowed(address: str) -> bool:
-    """Whether Secre may connect to this IP address."""
+    """Whether Secre may connect to this IP address (see the module docstring)."""
     ip = ipaddress.ip_address(address.split("%")[0])
+    candidates = [ip, *_embedded_ipv4(ip)]
+    if any(candidate in network for candidate in candidates for network in ALWAYS_REFUSED):
+        return False
+    if any(candidate.is_multicast or candidate.is_unspecified for candidate in candidates):
+        return False
     if getattr(settings, "OUTBOUND_ALLOW_PRIVATE_ADDRESSES", False):
-        return ip not in _METADATA
-    return not (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or ip in _METADATA
-    )
+        return True
+    return all(candidate.is_global and candidate not in _SITE_LOCAL for candidate in candidates)
 
 
-def check_url(url: str) -> None:
-    """Refuse a URL that is not http(s) or whose host resolves to a forbidden address (at
-    registration; the connection is checked again when it is made). Raises ForbiddenAddressError."""
+def resolve_destination(url: str) -> Destination:
+    """Parse, resolve and check ``url``. Raises ForbiddenAddressError: not http(s), no host, a port
+    outside 1-65535, a host that does not resolve, or any of its addresses not allowed."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ForbiddenAddressError("Only http and https URLs with a host are allowed.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise ForbiddenAddressError(f"The host does not resolve: {exc}") from None
-    for info in infos:
-        if not address_allowed(info[4][0]):
-            raise ForbiddenAddressError("The host resolves to an internal address.")
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ForbiddenAddressError("The port must be a number from 1 to 65535.") from None
+    if not 1 <= port <= 65535:
+        raise ForbiddenAddressError("The port must be a number from 1 to 65535.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ForbiddenAddressError("The host does not resolve.") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses or not all(address_allowed(address) for address in addresses):
+        raise ForbiddenAddressError("The host resolves to an internal address.")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Destination(scheme=parts.scheme, host=parts.hostname, port=port, address=addresses[0], target=target)
 
 
-class _GuardedConnection:
-    def connect(self) -> None:
-        super().connect()
-        peer = self.sock.getpeername()[0]
-        if not address_allowed(peer):
-            self.close()
-            raise ForbiddenAddressError("Connected to an internal address.")
+def check_url(url: str) -> None:
+    """Refuse a URL that is not http(s) or whose host resolves to a forbidden address (at
+    registration; delivery resolves and checks again). Raises ForbiddenAddressError."""
+    resolve_destination(url)
 
 
-class _GuardedHTTPConnection(_GuardedConnection, HTTPConnection):
-    pass
+# Pools are keyed by (scheme, checked address, port, TLS host name, CA bundle): connections are reused
+# only for the same destination.
+_manager = urllib3.PoolManager(num_pools=50, maxsize=4)
 
 
-class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
-    pass
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-def _pool_manager() -> urllib3.PoolManager:
-    manager = urllib3.PoolManager(num_pools=20, maxsize=4)
-    manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-    return manager
-
-
-_manager = _pool_manager()
+def _read_capped(response: urllib3.BaseHTTPResponse, cap: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.stream(16 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            response.close()  # never drain or reuse a connection with unread bytes
+            response.release_conn()
+            return b"".join(chunks)[:cap], True
+    response.release_conn()
+    return b"".join(chunks), False
 
 
 def post(
@@ -114,21 +158,35 @@ def post(
 ) -> OutboundResponse:
     """POST ``body`` to ``url``. Never follows redirects (a 3xx is returned as it is).
 
-    Raises ForbiddenAddressError (internal address) and urllib3's HTTPError subclasses (connection
-    refused, timeout, ...). ``retries``: in-process retries with backoff (default: none).
+    Raises ForbiddenAddressError (see :func:`resolve_destination`) and urllib3's HTTPError subclasses
+    (connection refused, timeout, TLS failure, ...). ``retries``: in-process retries (default: none).
     """
+    destination = resolve_destination(url)
+    pool_kwargs = {}
+    if destination.scheme == "https":
+        pool_kwargs = {"server_hostname": destination.host, "assert_hostname": destination.host}
+        if settings.OUTBOUND_CA_CERTS:
+            pool_kwargs["ca_certs"] = settings.OUTBOUND_CA_CERTS
+    pool = _manager.connection_from_host(
+        destination.address, destination.port, destination.scheme, pool_kwargs=pool_kwargs
+    )
     started = time.perf_counter()
     retry = retries if retries is not None else Retry(total=0, redirect=False, raise_on_redirect=False)
-    response = _manager.request(
+    response = pool.urlopen(
         "POST",
-        url,
+        destination.target,
         body=body,
-        headers=headers,
+        headers={**headers, "Host": destination.host_header},
         timeout=urllib3.Timeout(total=timeout),
         retries=retry,
         redirect=False,
-        preload_content=True,
+        preload_content=False,
+        assert_same_host=False,
     )
+    data, truncated = _read_capped(response, MAX_RESPONSE_BYTES)
     return OutboundResponse(
-        status=response.status, body=response.data[:2048], duration_ms=int((time.perf_counter() - started) * 1000)
+        status=response.status,
+        body=data,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        truncated=truncated,
     )

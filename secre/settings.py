@@ -240,6 +240,8 @@ if RATELIMIT_ENABLED:
 # from SECRET_KEY when empty). Private addresses are refused unless allowed (tests, a local n8n).
 WEBHOOK_SECRETS_KEYS = env.list("WEBHOOK_SECRETS_KEYS", default=[])
 OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", default=False)
+# A CA bundle (PEM file) for outbound TLS instead of the system's, e.g. a private CA; empty: the system's.
+OUTBOUND_CA_CERTS = env.str("OUTBOUND_CA_CERTS", default="")
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 # Optional AWS transport: events also go to this SQS queue (boto3; AWS_* credentials as usual).

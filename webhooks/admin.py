@@ -1,24 +1,56 @@
 """Console screens of webhooks: endpoints (and why one is disabled), deliveries with a resend action."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import models
 
+from secre.problems import Problem
 from tenants.console import TenantScopedAdmin, TenantScopedInline
 from webhooks.delivery import redeliver
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.services import endpoint_url_check
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """A changed URL meets the API's rules (https, public addresses, a valid port)."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("url", "description", "event_types", "enabled")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if url != self.instance.url:
+            try:
+                endpoint_url_check(url)
+            except Problem as exc:
+                raise forms.ValidationError(str(exc.detail), code="forbidden_url") from None
+        return url
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(TenantScopedAdmin):
-    list_display = ("url", "enabled", "disabled_reason", "consecutive_failures", "event_types", "created_at")
+    form = WebhookEndpointForm
+    list_display = (
+        "url",
+        "insecure_url",
+        "enabled",
+        "disabled_reason",
+        "consecutive_failures",
+        "event_types",
+        "created_at",
+    )
     list_filter = ("enabled",)
     fields = ("url", "description", "event_types", "enabled", "disabled_reason", "consecutive_failures")
     readonly_fields = ("disabled_reason", "consecutive_failures")
-    # A URL typed without a scheme is https (Django 6's default).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False  # registered through the API, where the secret is shown once
+
+    @admin.display(description="Plain http", boolean=True)
+    def insecure_url(self, endpoint: WebhookEndpoint) -> bool:
+        return endpoint.uses_plain_http
 
 
 class AttemptInline(TenantScopedInline):

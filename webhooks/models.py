@@ -75,6 +75,11 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return f"webhook endpoint {self.pk}"
 
+    @property
+    def uses_plain_http(self) -> bool:
+        """Saved with ``http://`` before https became required: still delivered, flagged to fix."""
+        return self.url.startswith("http://")
+
     def wants(self, event_type: str) -> bool:
         return self.enabled and (not self.event_types or event_type in self.event_types)
 

@@ -20,6 +20,11 @@ class WebhookEndpointSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     disabledReason = serializers.CharField(source="disabled_reason", read_only=True)
     consecutiveFailures = serializers.IntegerField(source="consecutive_failures", read_only=True)
+    insecureUrl = serializers.BooleanField(
+        source="uses_plain_http",
+        read_only=True,
+        help_text="true: the URL is plain http:// (saved before https became required); change it to https://.",
+    )
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
 
 

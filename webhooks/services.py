@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from secre.outbound_http import ForbiddenAddressError, check_url
@@ -14,15 +15,23 @@ from webhooks.models import WebhookEndpoint
 
 
 class ForbiddenWebhookUrl(Problem):
-    """400: the URL is not http(s) or resolves to an internal address (SSRF protection)."""
+    """400: the URL is not https (http only where private addresses are allowed), has a port outside
+    1-65535, or resolves to an internal address (SSRF protection)."""
 
     default_code = "forbidden_url"
     title = "URL not allowed"
-    default_detail = "Webhook URLs must be public http(s) addresses."
+    default_detail = "Webhook URLs must be public https addresses."
 
 
-def _checked(url: str) -> str:
+def endpoint_url_check(url: str) -> str:
+    """The rules every new or changed webhook URL meets, in the API and the console alike: ``https://``
+    (plain ``http://`` only with ``OUTBOUND_ALLOW_PRIVATE_ADDRESSES``, for a local n8n), a port from 1
+    to 65535, and a host resolving only to public addresses (secre/outbound_http.py). Endpoints saved
+    with ``http://`` before this rule keep working and are flagged (``insecureUrl``). Returns the URL;
+    raises ForbiddenWebhookUrl (400 naming ``url``)."""
     try:
+        if not url.startswith("https://") and not settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES:
+            raise ForbiddenAddressError("Webhook URLs must use https://.")
         check_url(url)
     except ForbiddenAddressError as exc:
         raise ForbiddenWebhookUrl(
@@ -36,7 +45,7 @@ def endpoint_create(*, tenant, url: str, description: str = "", event_types: lis
     secret = secrets.new_secret()
     endpoint = WebhookEndpoint.objects.create(
         tenant=tenant,
-        url=_checked(url),
+        url=endpoint_url_check(url),
         description=description,
         event_types=sorted(set(event_types or [])),
         secret_encrypted=secrets.encrypt(secret),
@@ -46,8 +55,8 @@ def endpoint_create(*, tenant, url: str, description: str = "", event_types: lis
 
 def endpoint_update(*, endpoint: WebhookEndpoint, data: dict[str, Any]) -> WebhookEndpoint:
     """Change url, description, event types or ``enabled`` (re-enabling resets the failure count)."""
-    if "url" in data:
-        data["url"] = _checked(data["url"])
+    if "url" in data and data["url"] != endpoint.url:
+        data["url"] = endpoint_url_check(data["url"])
     if "event_types" in data:
         data["event_types"] = sorted(set(data["event_types"]))
     if data.get("enabled") and not endpoint.enabled:
