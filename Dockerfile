@@ -5,8 +5,10 @@
 #   docker run --env-file prod.env -p 8000:8000 secre                         # the API
 #   docker run --env-file prod.env secre python manage.py migrate --no-input  # migrations (owner role)
 #
-# Configuration is the environment only (see .env.example): at least SECRET_KEY, DATABASE_URL
-# (runtime role secre_app) and, for migrate, DATABASE_OWNER_URL (owner role secre_owner).
+# Configuration is the environment only (see .env.example): at least SECRET_KEY, WEBHOOK_SECRETS_KEYS,
+# DATABASE_URL (runtime role secre_app), DATABASE_CONSOLE_URL (secre_console) and, for migrate,
+# DATABASE_OWNER_URL (owner role secre_owner). gunicorn refuses to start when `manage.py check
+# --deploy` finds an error (example secrets, no WEBHOOK_SECRETS_KEYS): docker/gunicorn.conf.py.
 # docker-compose.yml runs the whole local stack.
 FROM python:3.11-slim
 

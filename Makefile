@@ -7,15 +7,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
 WITH_DB := $(PY) -m secre.devdb exec --
-# A per-checkout development secret (never used when SECRET_KEY is set, as in production).
+# Per-checkout development keys in .secre/ (never used when the variables are set, as in production).
+# SECRE_DEVELOPMENT=1 tells the gunicorn start hook to skip the deployment checks (docker/gunicorn.conf.py).
 LOCAL_SECRET := .secre/secret-key
-ENV := SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET))}"
+LOCAL_WEBHOOK_KEY := .secre/webhook-secrets-key
+DEV_KEYS := $(LOCAL_SECRET) $(LOCAL_WEBHOOK_KEY)
+ENV := SECRE_DEVELOPMENT=1 SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET))}" \
+  WEBHOOK_SECRETS_KEYS="$${WEBHOOK_SECRETS_KEYS:-$$(cat $(LOCAL_WEBHOOK_KEY))}"
 PORT ?= 8000
 PYTEST_ARGS ?=
 # CI's PostgreSQL server for `make test-server` (superuser with trust auth).
 PG_SERVER ?= 127.0.0.1:5432
 
-.PHONY: help venv run worker test test-server migrate seed lint format up down bench manage clean-db
+.PHONY: help venv run worker test test-server migrate seed lint format up down bench manage clean-db compose-env
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,10 +31,15 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-venv: $(STAMP) $(LOCAL_SECRET) ## create .venv with the pinned requirements
+venv: $(STAMP) $(DEV_KEYS) ## create .venv with the pinned requirements and the development keys
 
 $(LOCAL_SECRET):
 	@mkdir -p .secre && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@ && chmod 600 $@
+
+# A Fernet key: 32 random bytes, url-safe base64 (what cryptography's Fernet.generate_key() makes).
+$(LOCAL_WEBHOOK_KEY):
+	@mkdir -p .secre && $(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@ \
+	  && chmod 600 $@
 
 run: venv ## migrate, seed the demo, serve the API on http://127.0.0.1:$(PORT) with the worker (Ctrl-C stops all)
 	@$(ENV) SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false OUTBOUND_ALLOW_PRIVATE_ADDRESSES=true \
@@ -70,7 +79,10 @@ format: venv ## format and autofix
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-up: ## docker compose: api, db, redis (pgadmin with --profile tools)
+compose-env: ## write .env with freshly generated secrets for docker compose (kept if it exists)
+	@$(PYTHON) scripts/compose_env.py .env
+
+up: compose-env ## docker compose: api, db, redis (pgadmin with --profile tools)
 	docker compose up -d --build
 
 down: ## stop the compose stack

@@ -179,6 +179,10 @@ warnings.filterwarnings("ignore", message="No directory at", category=UserWarnin
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# A console session lasts a working day (hours); staff sign in again the next morning.
+SESSION_COOKIE_AGE = env.int("CONSOLE_SESSION_HOURS", default=9) * 60 * 60
+# HSTS outside DEBUG (sent on https responses only; browsers ignore it on plain http).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.TenantAPIKeyAuthentication"],
@@ -236,8 +240,9 @@ if RATELIMIT_ENABLED:
     # Its system check refuses non-Redis caches, so it is installed only when it is used.
     INSTALLED_APPS.append("django_ratelimit")
 
-# Webhooks (webhooks/): signing secrets are encrypted with these Fernet keys (newest first; derived
-# from SECRET_KEY when empty). Private addresses are refused unless allowed (tests, a local n8n).
+# Webhooks (webhooks/): signing secrets are encrypted with these Fernet keys (the first encrypts, all
+# decrypt; required by `check --deploy`; make targets generate one in .secre/). Private addresses are
+# refused unless allowed (tests, a local n8n).
 WEBHOOK_SECRETS_KEYS = env.list("WEBHOOK_SECRETS_KEYS", default=[])
 OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", default=False)
 # A CA bundle (PEM file) for outbound TLS instead of the system's, e.g. a private CA; empty: the system's.

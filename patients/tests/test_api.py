@@ -237,13 +237,17 @@ def test_pagination_is_stable_with_absolute_links(api):
         assert response.status_code == 400 and response.json()["errors"][0]["field"] == "pageSize"
 
 
-def test_next_links_are_https_behind_a_proxy(api, settings):
+def test_next_links_are_https_behind_a_proxy_only_when_proxy_headers_are_trusted(api, settings):
     settings.ALLOWED_HOSTS = ["testserver", "api.example.com"]
     for _ in range(3):
         PatientFactory(tenant=api.tenant)
-    response = api.get(
-        "/v1/patients?pageSize=1", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="api.example.com"
-    )
+    forwarded = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "api.example.com"}
+    # The default (USE_PROXY_HEADERS off): a client cannot make the app believe it is someone else.
+    assert api.get("/v1/patients?pageSize=1", **forwarded).json()["next"].startswith("http://testserver/")
+    # USE_PROXY_HEADERS=true sets these two (secre/settings.py).
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.USE_X_FORWARDED_HOST = True
+    response = api.get("/v1/patients?pageSize=1", **forwarded)
     assert response.json()["next"].startswith("https://api.example.com/v1/patients?")
 
 

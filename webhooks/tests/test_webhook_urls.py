@@ -82,3 +82,30 @@ def test_an_operators_console_url_changes_meet_the_same_rules(clinic, settings, 
     assert owner.post(page, form).status_code == 302
     with tenant_context(clinic.tenant.id):
         assert WebhookEndpoint.objects.get(pk=endpoint["id"]).url == "https://hooks.example.org/other"
+
+
+def test_secrets_encrypted_with_the_derived_key_stay_readable_until_rotated(clinic, settings):
+    import json
+    from io import StringIO
+
+    from cryptography.fernet import Fernet, MultiFernet
+    from django.core.management import call_command
+
+    from webhooks import secrets
+
+    other_tests_keys = list(settings.WEBHOOK_SECRETS_KEYS)  # other endpoints in the database use them
+    settings.WEBHOOK_SECRETS_KEYS = []
+    endpoint = register(clinic, "http://127.0.0.1:9/hook")  # stored under the SECRET_KEY-derived key
+    new_key = Fernet.generate_key().decode()
+    settings.WEBHOOK_SECRETS_KEYS = [new_key, *other_tests_keys]
+    with tenant_context(clinic.tenant.id):
+        stored = WebhookEndpoint.objects.get(pk=endpoint["id"]).secret_encrypted
+    assert secrets.decrypt(stored) == endpoint["secret"]  # the decrypt-only fallback
+    out = StringIO()
+    call_command("rotate_webhook_keys", "--batch-size", "1", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["endpoints"] >= 1 and result["unreadable"] == []
+    with tenant_context(clinic.tenant.id):
+        rotated = WebhookEndpoint.objects.get(pk=endpoint["id"]).secret_encrypted
+    # Readable with the new key alone: the derived key is no longer needed.
+    assert MultiFernet([Fernet(new_key)]).decrypt(rotated.encode()).decode() == endpoint["secret"]

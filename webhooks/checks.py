@@ -1,0 +1,39 @@
+"""Deployment checks of webhooks (``manage.py check --deploy`` and the gunicorn start hook).
+
+* ``webhooks.E001``: ``WEBHOOK_SECRETS_KEYS`` is empty (signing secrets would be encrypted with a key
+  derived from SECRET_KEY: rotating SECRET_KEY would make them unreadable, and one secret would guard
+  two things).
+* ``webhooks.E002``: a key is not a Fernet key, or is an example value.
+"""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet
+from django.core.checks import Error, Tags, register
+
+from tenants.checks import is_example_secret
+from webhooks.secrets import configured_keys
+
+
+@register(Tags.security, deploy=True)
+def check_webhook_secret_keys(app_configs, **kwargs):
+    keys = configured_keys()
+    if not keys:
+        return [
+            Error(
+                "WEBHOOK_SECRETS_KEYS is empty.",
+                hint='Set it to a Fernet key (python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"), then run manage.py rotate_webhook_keys.',
+                id="webhooks.E001",
+            )
+        ]
+    errors = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            errors.append(Error(f"WEBHOOK_SECRETS_KEYS key {position} is not a Fernet key.", id="webhooks.E002"))
+            continue
+        if is_example_secret(key):
+            errors.append(Error(f"WEBHOOK_SECRETS_KEYS key {position} is an example value.", id="webhooks.E002"))
+    return errors
