@@ -14,15 +14,16 @@ Never log personal data: log ids.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
+
+from secre.log_filters import format_exception
+from secre.routes import route_template
 
 _context: ContextVar[dict[str, str | None] | None] = ContextVar("secre_request_context", default=None)
 
@@ -30,9 +31,16 @@ JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "timestamp", "levelname": "level", "message": "event", "name": "logger"}
 
 
+class SafeJsonFormatter(JsonFormatter):
+    """JSON lines whose tracebacks never quote a database error's message (secre/log_filters.py)."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's naming)
+        return format_exception(ei)
+
+
 def json_formatter() -> JsonFormatter:
     """The one JSON line format of the app and gunicorn (UTC RFC 3339 timestamps)."""
-    formatter = JsonFormatter(JSON_FIELDS, rename_fields=RENAMED, datefmt="%Y-%m-%dT%H:%M:%S%z")
+    formatter = SafeJsonFormatter(JSON_FIELDS, rename_fields=RENAMED, datefmt="%Y-%m-%dT%H:%M:%S%z")
     formatter.converter = time.gmtime
     return formatter
 
@@ -46,25 +54,6 @@ class RequestContextFilter(logging.Filter):
             if not hasattr(record, key):
                 setattr(record, key, context.get(key))
         return True
-
-
-_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
-
-
-def route_template(request: HttpRequest) -> str | None:
-    """``/v1/patients/by-document/{documentTypeId}/{documentNumber}`` for the matched route."""
-    match = getattr(request, "resolver_match", None)
-    if match is None:  # answered before routing (a 401 from the tenancy middleware)
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
-    if not match.route:
-        return None
-    route = _GROUP.sub(r"{\1}", match.route)
-    route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)  # path() converters
-    route = route.replace("^", "").replace("$", "").replace("/?", "")
-    return "/" + route.lstrip("/")
 
 
 class RequestLogMiddleware:

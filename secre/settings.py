@@ -279,7 +279,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "secre.observability.json_formatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s request_id=%(request_id)s"},
+        "plain": {
+            "()": "secre.log_filters.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s request_id=%(request_id)s",
+        },
     },
     "filters": {
         "request_context": {"()": "secre.observability.RequestContextFilter"},
@@ -295,5 +298,10 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django logs every 4xx/5xx with the raw path (documents!): only 5xx, and with the route instead.
-    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    # SQL with its parameters (django.db.backends, DEBUG level) is never logged.
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -3,66 +3,17 @@ every event still arrives, and duplicates carry the same webhook-id."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import quote
 
-from django.conf import settings
-from django.db import connections
-
+from secre.tests.children import start_worker
+from secre.tests.children import wait_for as _wait
 from webhooks.tests.conftest import register
 
-ROOT = Path(__file__).resolve().parents[2]
 PATIENT = {"firstName": "Marta", "firstLastName": "Lozano", "documentTypeId": 1}
 
 
-def _database_env() -> dict[str, str]:
-    """Point a child process at this test session's database, with each role."""
-    env = {}
-    for alias, name in (
-        ("default", "DATABASE_URL"),
-        ("owner", "DATABASE_OWNER_URL"),
-        ("console", "DATABASE_CONSOLE_URL"),
-    ):
-        db = connections[alias].settings_dict
-        auth = db["USER"] + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
-        host, port = db["HOST"] or "localhost", db["PORT"] or 5432
-        if host.startswith("/"):  # a unix socket folder (the embedded server)
-            env[name] = f"postgresql://{auth}@/{db['NAME']}?host={host}&port={port}"
-        else:
-            env[name] = f"postgresql://{auth}@{host}:{port}/{db['NAME']}"
-    return env
-
-
-def _start_worker() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        **_database_env(),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "OUTBOUND_ALLOW_PRIVATE_ADDRESSES": "true",
-        "WEBHOOK_LEASE_SECONDS": "2",
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker", "--poll-seconds", "0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
+def _start_worker():
+    return start_worker(OUTBOUND_ALLOW_PRIVATE_ADDRESSES="true", WEBHOOK_LEASE_SECONDS="2", LOG_LEVEL="WARNING")
 
 
 def test_sigkill_mid_delivery_then_restart_delivers_everything(clinic, receiver):
