@@ -11,9 +11,11 @@ WITH_DB := $(PY) -m secre.devdb exec --
 # SECRE_DEVELOPMENT=1 tells the gunicorn start hook to skip the deployment checks (docker/gunicorn.conf.py).
 LOCAL_SECRET := .secre/secret-key
 LOCAL_WEBHOOK_KEY := .secre/webhook-secrets-key
-DEV_KEYS := $(LOCAL_SECRET) $(LOCAL_WEBHOOK_KEY)
+LOCAL_FIELD_KEY := .secre/field-encryption-key
+DEV_KEYS := $(LOCAL_SECRET) $(LOCAL_WEBHOOK_KEY) $(LOCAL_FIELD_KEY)
 ENV := SECRE_DEVELOPMENT=1 SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET))}" \
-  WEBHOOK_SECRETS_KEYS="$${WEBHOOK_SECRETS_KEYS:-$$(cat $(LOCAL_WEBHOOK_KEY))}"
+  WEBHOOK_SECRETS_KEYS="$${WEBHOOK_SECRETS_KEYS:-$$(cat $(LOCAL_WEBHOOK_KEY))}" \
+  FIELD_ENCRYPTION_KEYS="$${FIELD_ENCRYPTION_KEYS:-$$(cat $(LOCAL_FIELD_KEY))}"
 PORT ?= 8000
 PYTEST_ARGS ?=
 # CI's PostgreSQL server for `make test-server` (superuser with trust auth).
@@ -37,7 +39,7 @@ $(LOCAL_SECRET):
 	@mkdir -p .secre && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@ && chmod 600 $@
 
 # A Fernet key: 32 random bytes, url-safe base64 (what cryptography's Fernet.generate_key() makes).
-$(LOCAL_WEBHOOK_KEY):
+$(LOCAL_WEBHOOK_KEY) $(LOCAL_FIELD_KEY):
 	@mkdir -p .secre && $(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@ \
 	  && chmod 600 $@
 

@@ -17,6 +17,7 @@ from django.db.models import F, Func, Q
 from uuid_utils.compat import uuid7
 
 from patients.models import DocumentType, Patient
+from secre.encryption import EncryptedTextField
 from tenants.models import Tenant
 
 
@@ -252,12 +253,13 @@ class Appointment(models.Model):
     # Booked beyond capacity or availability by a key with the `overbook` scope: outside the doctor
     # exclusion constraint on purpose.
     overbooked = models.BooleanField(default=False)
-    comment = models.TextField(null=True, blank=True)
+    # Free text about the patient's health: encrypted at rest (secre/encryption.py), never filtered.
+    comment = EncryptedTextField(null=True, blank=True)
     # The start time a reminder was emitted for: a rescheduled appointment gets a new one.
     reminded_for_start = models.DateTimeField(null=True, blank=True)
     # The doctor's clinical notes, written in the console (not exposed to API keys).
-    notes = models.TextField(null=True, blank=True)
-    cancellation_reason = models.CharField(max_length=500, null=True, blank=True)
+    notes = EncryptedTextField(null=True, blank=True)
+    cancellation_reason = EncryptedTextField(max_length=500, null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

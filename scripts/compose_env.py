@@ -24,6 +24,7 @@ def _fernet_key() -> str:
 GENERATED = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "WEBHOOK_SECRETS_KEYS": _fernet_key,
+    "FIELD_ENCRYPTION_KEYS": _fernet_key,
     "SECRE_OWNER_PASSWORD": _password,
     "SECRE_APP_PASSWORD": _password,
     "SECRE_CONSOLE_PASSWORD": _password,

@@ -262,6 +262,10 @@ AUDITLOG_MASK_CALLABLE = "audit.masking.mask"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
+# Personal free text, event payloads and stored responses are encrypted at rest with these Fernet keys
+# (secre/encryption.py; the first encrypts, all decrypt; required: make targets generate one in .secre/).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
 # Phone numbers are stored in E.164; national numbers are read in this region (ISO 3166 alpha-2).
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CO")
 PHONENUMBER_DB_FORMAT = "E164"

@@ -6,6 +6,7 @@
 
   - ``tenants.E010``: a secret (SECRET_KEY, a database password, a Redis password) is a known
     example value (compose's, .env.example's) or says ``INSECURE``;
+  - ``tenants.E013``: ``FIELD_ENCRYPTION_KEYS`` is empty, not Fernet keys, or an example value;
   - ``tenants.W011``: ``USE_PROXY_HEADERS`` trusts X-Forwarded-Proto/-Host from any peer
     (``FORWARDED_ALLOW_IPS=*``);
   - ``tenants.W012``: HSTS is off outside DEBUG.
@@ -19,9 +20,12 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
+
+from secre.encryption import configured_keys as field_encryption_keys
 
 # Values shipped as examples (docker-compose.yml's old defaults, .env.example): never real secrets.
 EXAMPLE_SECRETS = frozenset(
@@ -64,6 +68,30 @@ def check_example_secrets(app_configs, **kwargs):
         for name, value in named
         if value and is_example_secret(value)
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_field_encryption_keys(app_configs, **kwargs):
+    """tenants.E013: personal data at rest needs real encryption keys (secre/encryption.py)."""
+    keys = field_encryption_keys()
+    if not keys:
+        return [
+            Error(
+                "FIELD_ENCRYPTION_KEYS is empty.",
+                hint="Set it to a Fernet key; then run manage.py rotate_encryption_keys to encrypt older rows.",
+                id="tenants.E013",
+            )
+        ]
+    errors = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            errors.append(Error(f"FIELD_ENCRYPTION_KEYS key {position} is not a Fernet key.", id="tenants.E013"))
+            continue
+        if is_example_secret(key):
+            errors.append(Error(f"FIELD_ENCRYPTION_KEYS key {position} is an example value.", id="tenants.E013"))
+    return errors
 
 
 @register(Tags.security, deploy=True)

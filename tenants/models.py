@@ -10,6 +10,7 @@ from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 from uuid_utils.compat import uuid7
 
+from secre.encryption import EncryptedJSONField
 from tenants.rate_limits import validate_rate
 from tenants.scopes import ALL_SCOPES, default_scopes
 from tenants.sessions import ConsoleSession
@@ -151,8 +152,8 @@ class IdempotentRequest(models.Model):
     to the same API key only (the key that made the request; null only on rows from before keys
     were recorded, which are never replayed and simply expire).
 
-    ``response_body`` is null when the response carried a secret (never stored). Expired rows are
-    removed by ``manage.py purge``.
+    ``response_body`` (encrypted at rest: it carries personal data) is null when the response carried a
+    secret (never stored). Expired rows are removed by ``manage.py purge`` and the worker.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -161,7 +162,7 @@ class IdempotentRequest(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
+    response_body = EncryptedJSONField(null=True)
     replayable = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

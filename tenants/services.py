@@ -5,11 +5,14 @@ from __future__ import annotations
 import secrets
 from uuid import UUID
 
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connections
 from uuid_utils.compat import uuid7
 
+from secre import encryption
 from tenants import roles
 from tenants.auth import username_available
 from tenants.bypass import operator_access
@@ -106,3 +109,47 @@ def idempotency_records_purge() -> int:
     with operator_access() as alias:
         deleted, _ = IdempotentRequest.objects.using(alias).filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+def encrypted_columns() -> list[tuple[str, str]]:
+    """Every ``(table, column)`` holding an encrypted field (secre/encryption.py), across the apps."""
+    return [
+        (model._meta.db_table, field.column)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, encryption.EncryptedTextField)
+    ]
+
+
+def encrypted_columns_rotate(*, batch_size: int = 1000) -> dict[str, int]:
+    """Encrypt legacy plaintext and re-encrypt values under older keys, so that every encrypted column
+    holds ciphertext of the first ``FIELD_ENCRYPTION_KEYS`` key; older keys can then be removed.
+
+    Batched by primary key (each batch its own transaction), and resumable: values already under the
+    first key are skipped, so an interrupted run is simply run again. Crosses tenants: the operator
+    bypass (the owner role sees no tenant rows). Returns ``{"table.column": values rewritten}``.
+    """
+    rewritten: dict[str, int] = {}
+    for table, column in encrypted_columns():
+        count, last_id = 0, None
+        while True:
+            with operator_access() as alias, connections[alias].cursor() as cursor:
+                after = "" if last_id is None else "WHERE id > %s"
+                cursor.execute(
+                    f'SELECT id, "{column}" FROM "{table}" {after} ORDER BY id LIMIT %s FOR UPDATE',
+                    [last_id, batch_size] if last_id is not None else [batch_size],
+                )
+                rows = cursor.fetchall()
+                changes = [
+                    (encryption.rotated(value), row_id)
+                    for row_id, value in rows
+                    if value is not None and not encryption.is_current(value)
+                ]
+                if changes:
+                    cursor.executemany(f'UPDATE "{table}" SET "{column}" = %s WHERE id = %s', changes)
+            if not rows:
+                break
+            count += len(changes)
+            last_id = rows[-1][0]
+        rewritten[f"{table}.{column}"] = count
+    return rewritten

@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from uuid_utils.compat import uuid7
 
+from secre.encryption import EncryptedJSONField
 from tenants.models import Tenant
 
 EVENT_TYPES = (
@@ -21,8 +22,9 @@ EVENT_TYPES = (
 class Event(models.Model):
     """Something that happened, written in the same transaction as the change (outbox).
 
-    ``data`` is the REST representation of the object (camelCase); ``sequence`` counts events of the
-    same object, so receivers can order them and drop stale ones (delivery order is not guaranteed).
+    ``data`` is the REST representation of the object (camelCase), encrypted at rest (it carries
+    personal data); ``sequence`` counts events of the same object, so receivers can order them and
+    drop stale ones (delivery order is not guaranteed).
     The event id is the ``webhook-id`` of every delivery of it.
     """
 
@@ -32,7 +34,7 @@ class Event(models.Model):
     object_type = models.CharField(max_length=20)
     object_id = models.UUIDField()
     sequence = models.PositiveIntegerField()
-    data = models.JSONField()
+    data = EncryptedJSONField()
     occurred_at = models.DateTimeField()
     # The optional SQS transport's outbox column (webhooks/sqs.py).
     sqs_published_at = models.DateTimeField(null=True, blank=True)

@@ -8,12 +8,13 @@ from Monday ``ANCHOR`` over weekdays with 18 slots a day: with 3,000 per doctor 
 years, half past (mostly completed) and half future (mostly scheduled). Its patient is loaded row
 ``(n * D + d) % P`` of the tenant (``P`` loaded patients): at one instant every doctor's
 appointment has a distinct patient and a patient's appointments are at distinct instants, so
-neither exclusion constraint can fire. Loaded appointments have no comment; a tenant holding ``k``
-of them gets ``k..target-1`` only, one tenant at a time per connection so an interrupted load stays
-a prefix. Bogotá has no daylight saving: 08:00 local is 13:00Z.
+neither exclusion constraint can fire. Loaded appointments have empty customFields; a tenant
+holding ``k`` of them gets ``k..target-1`` only, one tenant at a time per connection so an
+interrupted load stays a prefix. Bogotá has no daylight saving: 08:00 local is 13:00Z.
 
 Booking: request ``i`` of a run phase books a 30-minute slot from ``BOOKING_ANCHOR`` (2028, where
-nothing is loaded) on the same grid, ``comment: "bench"``; every phase (warm-up, fixed, saturation,
+nothing is loaded) on the same grid, marked ``customFields: {"bench": true}`` (not by ``comment``,
+which is encrypted at rest and cannot be selected on); every phase (warm-up, fixed, saturation,
 retries) gets its own block of grid slots, and the bench's bookings are deleted at the start of
 every run, so no request ever collides: any 409 is a bug in this generator or the app.
 """
@@ -41,8 +42,8 @@ ANCHOR = date(2025, 11, 24)  # a Monday, about a year before the first run
 BOOKING_ANCHOR = date(2028, 1, 3)  # a Monday, after every loaded appointment
 PHASE_SLOTS = 2_000  # grid slots per booking phase and doctor (~111 weekdays)
 CHUNK_ROWS = 10_000
-LOADED_APPOINTMENTS = "comment IS NULL"
-BENCH_COMMENT = "bench"
+BENCH_MARKER = "custom_fields @> '{\"bench\": true}'::jsonb"
+LOADED_APPOINTMENTS = f"NOT ({BENCH_MARKER})"
 
 INSERT_DOCTORS = """
 INSERT INTO appointments_doctor (
@@ -161,7 +162,7 @@ def tidy(tenants: list[BenchTenant], targets: list[int]) -> int:
     deleted = 0
     for tenant, target in zip(tenants, targets, strict=True):
         with tenant_context(tenant.id), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM appointments_appointment WHERE comment = %s", [BENCH_COMMENT])
+            cursor.execute(f"DELETE FROM appointments_appointment WHERE {BENCH_MARKER}")
             deleted += cursor.rowcount
             cursor.execute(f"SELECT count(*) FROM appointments_appointment WHERE {LOADED_APPOINTMENTS}")
             extra = cursor.fetchone()[0] - target
@@ -176,11 +177,11 @@ def tidy(tenants: list[BenchTenant], targets: list[int]) -> int:
 
 
 def delete_bookings(tenants: list[BenchTenant]) -> int:
-    """Delete what the bench's booking requests created (``comment = 'bench'``)."""
+    """Delete what the bench's booking requests created (``customFields.bench``)."""
     deleted = 0
     for tenant in tenants:
         with tenant_context(tenant.id), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM appointments_appointment WHERE comment = %s", [BENCH_COMMENT])
+            cursor.execute(f"DELETE FROM appointments_appointment WHERE {BENCH_MARKER}")
             deleted += cursor.rowcount
     return deleted
 
@@ -309,7 +310,7 @@ class Booking:
             "doctorDocumentTypeId": 1,
             "doctorDocumentNumber": doctor_document(d),
             "modality": "presencial",
-            "comment": BENCH_COMMENT,
+            "customFields": {"bench": True},
         }
         return tenant, json.dumps(body, separators=(",", ":"))
 

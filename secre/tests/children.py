@@ -42,6 +42,7 @@ def child_env(**extra: str) -> dict[str, str]:
         **database_env(),
         "SECRET_KEY": settings.SECRET_KEY,
         "WEBHOOK_SECRETS_KEYS": ",".join(settings.WEBHOOK_SECRETS_KEYS),
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "SECRE_DEVELOPMENT": "1",
         **extra,
     }

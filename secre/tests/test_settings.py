@@ -34,6 +34,7 @@ def test_debug_off_refuses_the_default_secret_key():
 SAFE = {
     "SECRET_KEY": "a-real-secret-" + "x7Kq" * 12,
     "WEBHOOK_SECRETS_KEYS": "kY2Hs0c6l9qg3C2uMGQJ5q8q7sPpQvXUqEJmK2wD8fE=",
+    "FIELD_ENCRYPTION_KEYS": "c2VjcmUtZmllbGQta2V5LWZvci10ZXN0cy0wMDAwMDA=",
     "DATABASE_URL": "postgresql://secre_app:Zp9-real-pass@db.internal:5432/secre",
     "DATABASE_OWNER_URL": "postgresql://secre_owner:Qm3-real-pass@db.internal:5432/secre",
     "DATABASE_CONSOLE_URL": "postgresql://secre_console:Lx8-real-pass@db.internal:5432/secre",
@@ -69,6 +70,8 @@ def test_check_deploy_passes_a_safe_configuration():
         ({"DATABASE_URL": "postgresql://secre_app:secre-app-dev-password@db:5432/secre"}, "tenants.E010"),
         ({"WEBHOOK_SECRETS_KEYS": ""}, "webhooks.E001"),
         ({"WEBHOOK_SECRETS_KEYS": "not-a-fernet-key"}, "webhooks.E002"),
+        ({"FIELD_ENCRYPTION_KEYS": ""}, "tenants.E013"),
+        ({"FIELD_ENCRYPTION_KEYS": "nope"}, "tenants.E013"),
         ({"REDIS_URL": "redis://:INSECURE-redis@redis:6379/0"}, "tenants.E010"),
     ],
 )

@@ -51,6 +51,8 @@ def test_events_are_published_to_sqs_once(clinic, sqs_queue):
     assert len(mine) == 1
     body, attributes = mine[0]
     assert body["type"] == "patient.created" and body["data"]["tenantId"] == str(clinic.tenant.id)
+    # The event is ciphertext at rest; the message carries the payload in plaintext, as webhooks do.
+    assert body["data"]["firstLastName"] == "Quintero"
     assert attributes["type"]["StringValue"] == "patient.created" and attributes["webhook-id"]["StringValue"]
 
 
