@@ -18,7 +18,8 @@ from appointments.selectors import doctor_find_by_document
 from appointments.times import parse_instant, to_utc_z
 from patients.models import DocumentType
 from patients.selectors import patient_find_by_document
-from patients.serializers import DOCUMENT_NUMBER, validate_custom_fields
+from patients.serializers import DOCUMENT_NUMBER
+from secre.custom_fields import validate_custom_fields
 
 
 @extend_schema_field(

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
-import json_merge_patch
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
@@ -35,6 +34,7 @@ from appointments.errors import (
 from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clinic, ClosedDay, Doctor
 from appointments.selectors import doctor_find_by_document
 from patients.models import Patient
+from secre.custom_fields import custom_fields_merge
 from tenants.models import Tenant
 from webhooks.events import event_emit
 
@@ -228,10 +228,11 @@ def appointment_update(
 ) -> Appointment:
     """Partial update. A state change must follow the lifecycle (InvalidTransition, 409); changing
     only notificationState is always allowed; new times, doctor or patient go through the booking
-    rules again (only while the appointment is active); customFields merge per RFC 7396."""
+    rules again (only while the appointment is active); customFields merge per RFC 7396, bounded
+    (secre/custom_fields.py: 400 naming customFields)."""
     data = dict(data)
     if "custom_fields" in data:
-        data["custom_fields"] = json_merge_patch.merge(dict(appointment.custom_fields), data["custom_fields"])
+        data["custom_fields"] = custom_fields_merge(appointment.custom_fields, data["custom_fields"])
     if "state" in data:
         lifecycle.check_transition(appointment.state, data["state"])
     changed = {key for key, value in data.items() if getattr(appointment, key) != value}

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import datetime
-import json
 
 from django.core.validators import RegexValidator
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from patients.models import DocumentType, Eps, Gender
+from secre.custom_fields import validate_custom_fields
 
 DOCUMENT_NUMBER = RegexValidator(
     r"^[A-Za-z0-9-]{1,32}$", "Letters, digits and hyphens only (at most 32).", code="invalid_document_number"
 )
-MAX_CUSTOM_FIELDS_BYTES = 16_384
-
-
-def validate_custom_fields(value: dict) -> dict:
-    """customFields must be a JSON object of at most 16 KiB."""
-    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_CUSTOM_FIELDS_BYTES:
-        raise serializers.ValidationError("At most 16 KiB of JSON.", code="too_large")
-    return value
 
 
 def validate_birth_date(value: datetime.date | None) -> datetime.date | None:

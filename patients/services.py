@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import json_merge_patch
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -20,6 +19,7 @@ from patients.errors import PatientExists, PatientHasAppointments
 from patients.models import Patient
 from patients.selectors import patient_find_by_document
 from patients.serializers import PatientSerializer
+from secre.custom_fields import custom_fields_merge
 from tenants.models import Tenant
 from webhooks.events import event_emit
 
@@ -43,11 +43,12 @@ def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
 
 def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
     """Apply a partial update: only the given fields change; ``None`` clears an optional field;
-    ``custom_fields`` is merged per RFC 7396 (a key set to null is removed). Changing the document
-    to one another patient has is a PatientExists (409)."""
+    ``custom_fields`` is merged per RFC 7396 (a key set to null is removed) and the result bounded
+    (secre/custom_fields.py: 400 naming customFields). Changing the document to one another patient
+    has is a PatientExists (409)."""
     data = dict(data)
     if "custom_fields" in data:
-        data["custom_fields"] = json_merge_patch.merge(dict(patient.custom_fields), data["custom_fields"])
+        data["custom_fields"] = custom_fields_merge(patient.custom_fields, data["custom_fields"])
     for attr, value in data.items():
         setattr(patient, attr, value)
     if {"document_type", "document_number"} & data.keys():

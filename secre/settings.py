@@ -249,6 +249,12 @@ OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", 
 OUTBOUND_CA_CERTS = env.str("OUTBOUND_CA_CERTS", default="")
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# Days an event keeps its payload (a snapshot of the patient or appointment); then it is redacted.
+# Never less than WEBHOOK_DELIVERY_RETENTION_DAYS.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+# How often the worker runs housekeeping (the purge steps), and scans for due reminders, in seconds.
+HOUSEKEEPING_SECONDS = env.int("HOUSEKEEPING_SECONDS", default=3600)
+REMINDER_SCAN_SECONDS = env.int("REMINDER_SCAN_SECONDS", default=60)
 # Optional AWS transport: events also go to this SQS queue (boto3; AWS_* credentials as usual).
 EVENTS_SQS_QUEUE_URL = env.str("EVENTS_SQS_QUEUE_URL", default="")
 AWS_REGION = env.str("AWS_REGION", default="us-east-1")

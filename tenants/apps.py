@@ -9,10 +9,17 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.contrib.auth.signals import user_logged_in
 
+        from secre import periodic
         from tenants import checks, schema  # noqa: F401  (register the role check and the OpenAPI scheme)
         from tenants.auth import last_login_update
+        from tenants.services import console_sessions_purge, idempotency_records_purge
+
+        every = settings.HOUSEKEEPING_SECONDS
+        periodic.register("idempotencyRecords", idempotency_records_purge, every_seconds=every, purge=True)
+        periodic.register("consoleSessions", console_sessions_purge, every_seconds=every, purge=True)
 
         # Django's receiver saves last_login in the sign-in request's empty tenant context (no row is
         # visible there under RLS); ours saves it in the user's own context. It takes Django's

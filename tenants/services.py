@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.utils import timezone
 from uuid_utils.compat import uuid7
 
 from secre import encryption
@@ -17,7 +18,7 @@ from tenants import roles
 from tenants.auth import username_available
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
-from tenants.models import Tenant, User
+from tenants.models import ConsoleSession, IdempotentRequest, Tenant, User
 
 USERNAME_TAKEN = "This username is not available."
 
@@ -101,13 +102,14 @@ def operator_create(*, username: str, password: str, superuser: bool = True, ema
 def idempotency_records_purge() -> int:
     """Delete expired idempotency records of every tenant (cross-tenant: the operator bypass).
     Returns how many were deleted."""
-    from django.utils import timezone
-
-    from tenants.bypass import operator_access
-    from tenants.models import IdempotentRequest
-
     with operator_access() as alias:
         deleted, _ = IdempotentRequest.objects.using(alias).filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def console_sessions_purge() -> int:
+    """Delete expired console sessions (Django's ``clearsessions``, counted). Returns how many."""
+    deleted, _ = ConsoleSession.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
 
 

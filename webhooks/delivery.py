@@ -31,11 +31,13 @@ from standardwebhooks.webhooks import Webhook
 from urllib3.exceptions import HTTPError
 
 from secre import outbound_http
+from secre.periodic import Scheduler
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from webhooks import secrets
 from webhooks.events import payload
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.sqs import publish_pending
 
 logger = logging.getLogger("secre.webhooks")
 
@@ -192,31 +194,12 @@ def redeliver(*, delivery: Delivery) -> Delivery:
     return delivery
 
 
-def deliveries_purge(*, older_than: timedelta) -> int:
-    """Delete finished deliveries (and their attempts) older than the retention; every tenant."""
-    with operator_access() as alias:
-        deleted, _ = (
-            Delivery.objects.using(alias)
-            .filter(created_at__lt=timezone.now() - older_than)
-            .exclude(status=Delivery.Status.PENDING)
-            .delete()
-        )
-    return deleted
-
-
-def run_worker(*, stop=lambda: False, poll_seconds: float = 1.0, reminders_every: float = 60.0) -> None:
-    """The worker loop: deliver what is due; every ``reminders_every`` seconds emit due reminders."""
-    from appointments.services import appointment_reminders_emit
-    from webhooks.sqs import publish_pending
-
-    last_scan = 0.0
+def run_worker(*, stop=lambda: False, poll_seconds: float = 1.0) -> None:
+    """The worker loop: the periodic tasks the apps registered (secre/periodic.py: reminders,
+    housekeeping) when due, SQS publishing, then the deliveries that are due."""
+    scheduler = Scheduler()
     while not stop():
-        if time.monotonic() - last_scan >= reminders_every:
-            last_scan = time.monotonic()
-            try:
-                appointment_reminders_emit()
-            except Exception:
-                logger.exception("reminder scan failed")
+        scheduler.run_due()
         try:
             publish_pending()
         except Exception:

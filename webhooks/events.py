@@ -51,9 +51,11 @@ def event_emit(
 
 
 def payload(event: Event) -> dict[str, Any]:
-    """The Standard Webhooks body: ``{"type", "timestamp", "data": {tenantId, sequence, ...object}}``."""
+    """The Standard Webhooks body: ``{"type", "timestamp", "data": {tenantId, sequence, ...object}}``.
+    A redacted event (past its retention) carries only ``{tenantId, sequence, id, redacted: true}``."""
+    data = {"id": str(event.object_id), "redacted": True} if event.redacted_at is not None else event.data
     return {
         "type": event.type,
         "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
-        "data": {"tenantId": str(event.tenant_id), "sequence": event.sequence, **event.data},
+        "data": {"tenantId": str(event.tenant_id), "sequence": event.sequence, **data},
     }

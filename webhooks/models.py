@@ -38,6 +38,9 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     # The optional SQS transport's outbox column (webhooks/sqs.py).
     sqs_published_at = models.DateTimeField(null=True, blank=True)
+    # Past its retention the payload is emptied (webhooks/retention.py); id, type, object and
+    # sequence stay, since receivers and the per-object sequence rely on them.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("occurred_at", "id")
@@ -46,6 +49,11 @@ class Event(models.Model):
             models.UniqueConstraint(
                 fields=["tenant", "object_type", "object_id", "sequence"], name="webhooks_event_object_sequence_uniq"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["occurred_at"], condition=models.Q(redacted_at__isnull=True), name="webhooks_event_unredacted"
+            )
         ]
 
     def __str__(self) -> str:

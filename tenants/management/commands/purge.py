@@ -1,29 +1,18 @@
-"""``manage.py purge [--json]``: delete what has outlived its retention (schedule it hourly).
+"""``manage.py purge [--json]``: delete what has outlived its retention, now.
 
-Expired idempotency records (24 hours after their request) and finished webhook deliveries older
-than ``WEBHOOK_DELIVERY_RETENTION_DAYS``.
+The worker runs the same purge steps by itself every ``HOUSEKEEPING_SECONDS`` (hourly), so a deployment
+needs no cron; this is for ops. Each app registers its steps (secre/periodic.py): expired idempotency
+records and console sessions, finished webhook deliveries past ``WEBHOOK_DELIVERY_RETENTION_DAYS``, and
+event payloads past ``EVENT_RETENTION_DAYS`` (redacted, not deleted).
 """
 
-from datetime import timedelta
-
-from django.conf import settings
-
+from secre.periodic import purge_all
 from tenants.management.commands._output import OpsCommand
-from tenants.services import idempotency_records_purge
-from webhooks.delivery import deliveries_purge
 
 
 class Command(OpsCommand):
-    help = "Delete expired idempotency records and old webhook deliveries. Run it hourly (cron or a scheduler)."
+    help = "Delete (or redact) records past their retention in every tenant. The worker also runs it hourly."
 
     def handle(self, *args, **options):
-        removed = {
-            "idempotencyRecords": idempotency_records_purge(),
-            "webhookDeliveries": deliveries_purge(older_than=timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)),
-        }
-        self.emit(
-            options,
-            f"Purged {removed['idempotencyRecords']} idempotency records"
-            f" and {removed['webhookDeliveries']} webhook deliveries.",
-            removed,
-        )
+        removed = purge_all()
+        self.emit(options, "Purged: " + ", ".join(f"{name} {count}" for name, count in removed.items()) + ".", removed)
