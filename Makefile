@@ -73,9 +73,10 @@ seed: venv ## create or reuse the demo tenant, key and patients
 manage: venv ## run a manage.py command: make manage ARGS="create_tenant 'Clínica Norte'"
 	@$(ENV) $(WITH_DB) $(PY) manage.py $(ARGS)
 
-lint: venv ## ruff check and format check
+lint: venv ## ruff check, ruff format check and the import-layer contract (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: venv ## format and autofix
 	$(VENV)/bin/ruff format .

@@ -19,6 +19,7 @@ from appointments.models import (
     Doctor,
     Modality,
 )
+from patients.admin import PatientAdmin
 from secre.problems import Problem
 from tenants import roles
 from tenants.console import TenantScopedAdmin, TenantScopedInline, is_operator
@@ -31,6 +32,24 @@ def doctor_only(request) -> bool:
     user = request.user
     names = set(user.groups.values_list("name", flat=True))
     return roles.DOCTOR in names and not names & {roles.OWNER, roles.ASSISTANT} and not user.is_superuser
+
+
+class PatientAppointmentsInline(TenantScopedInline):
+    """The patient's appointments, newest first (read-only here; book and change them on their own page)."""
+
+    model = Appointment
+    fk_name = "patient"
+    fields = ("start", "end", "doctor", "state", "modality")
+    readonly_fields = fields
+    ordering = ("-start",)
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+PatientAdmin.add_inline(PatientAppointmentsInline)
 
 
 class AvailabilityRuleInline(TenantScopedInline):

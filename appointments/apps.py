@@ -11,8 +11,16 @@ class AppointmentsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from appointments.models import Appointment, AvailabilityRule, BlockedTime, ClosedDay, Doctor
         from appointments.services import appointment_reminders_emit
+        from audit.registry import PERSON_FIELDS, audit_register
         from secre import periodic
+
+        audit_register(Doctor, mask_fields=PERSON_FIELDS)
+        audit_register(Appointment, mask_fields=["comment", "notes", "cancellation_reason", "custom_fields"])
+        audit_register(AvailabilityRule)
+        audit_register(BlockedTime, mask_fields=["reason"])
+        audit_register(ClosedDay)
 
         # The worker emits due reminders on this schedule (secre/periodic.py).
         periodic.register(

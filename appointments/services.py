@@ -33,8 +33,11 @@ from appointments.errors import (
 )
 from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clinic, ClosedDay, Doctor
 from appointments.selectors import doctor_find_by_document
+from appointments.serializers import AppointmentSerializer
 from patients.models import Patient
 from secre.custom_fields import custom_fields_merge
+from tenants.bypass import operator_access
+from tenants.context import tenant_context
 from tenants.models import Tenant
 from webhooks.events import event_emit
 
@@ -274,9 +277,6 @@ def appointment_reminders_emit() -> int:
     ``sent`` or ``failed``). A rescheduled appointment gets a new reminder. Finding them crosses
     tenants (the operator bypass); each is then handled in its own tenant's context.
     Returns how many reminders were emitted."""
-    from tenants.bypass import operator_access
-    from tenants.context import tenant_context
-
     now = timezone.now()
     with operator_access() as alias:
         due = [
@@ -313,8 +313,6 @@ def _update_event_type(current_state: str, new_state: str, changed: set[str]) ->
 
 def _emit(appointment: Appointment, event_type: str) -> None:
     """The outbox event of this change, in the same transaction (webhooks)."""
-    from appointments.serializers import AppointmentSerializer
-
     event_emit(
         tenant_id=appointment.tenant_id,
         type=event_type,

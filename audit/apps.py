@@ -9,6 +9,6 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from audit.registry import register_audited_models
+        from audit.registry import register_tenancy_models
 
-        register_audited_models()
+        register_tenancy_models()

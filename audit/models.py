@@ -5,18 +5,26 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, models
 from uuid_utils.compat import uuid7
 
+from secre import acting
 from tenants.models import Tenant
 
 
 class AuditEventManager(LogEntryManager):
     """django-auditlog's manager, writing each entry in the tenant of the changed object and on the
-    connection that changed it (so it commits or rolls back with the change)."""
+    connection that changed it (so it commits or rolls back with the change), with who is acting
+    (secre/acting.py: origin, request id, API key, staff member, address)."""
 
     def log_create(self, instance, force_log: bool = False, **kwargs):
         tenant_id = instance.pk if isinstance(instance, Tenant) else getattr(instance, "tenant_id", None)
         if tenant_id is None:
             return None  # not tenant data (platform keys): no tenant's trail
+        who = acting.current()
         kwargs.setdefault("tenant_id", tenant_id)
+        kwargs.setdefault("origin", who.origin)
+        kwargs.setdefault("request_id", who.request_id)
+        kwargs.setdefault("api_key_id", who.api_key_id)
+        kwargs.setdefault("actor_id", who.actor_id)
+        kwargs.setdefault("remote_addr", who.remote_addr)
         manager = self.db_manager(instance._state.db or DEFAULT_DB_ALIAS)
         return super(AuditEventManager, manager).log_create(instance, force_log=force_log, **kwargs)
 

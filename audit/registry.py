@@ -1,6 +1,9 @@
-"""What the audit trail records: the one list of audited models, their masked and ignored fields."""
+"""What the audit trail records: each app registers its audited models here (in its
+``AppConfig.ready()``), with the fields to mask; noise and secrets are never recorded."""
 
 from auditlog.registry import auditlog
+
+from tenants.models import Tenant, TenantAPIKey
 
 # Fields never recorded: noise (written often, meaning nothing) and secrets.
 NOISE = ["updated_at", "last_used_at", "name_search", "hashed_key"]
@@ -19,19 +22,14 @@ PERSON_FIELDS = [
 ]
 
 
-def register_audited_models() -> None:
-    """Register patients, appointments, doctors, availability, blocked time, tenants and API keys."""
-    from appointments.models import Appointment, AvailabilityRule, BlockedTime, ClosedDay, Doctor
-    from patients.models import Patient
-    from tenants.models import Tenant, TenantAPIKey
+def audit_register(model, *, mask_fields: list[str] = (), exclude_fields: list[str] = ()) -> None:
+    """Record every create, update and delete of ``model`` (django-auditlog): ``mask_fields`` are
+    recorded as changed with a masked value (personal data, free text), ``exclude_fields`` (and
+    :data:`NOISE`) not at all."""
+    auditlog.register(model, exclude_fields=[*NOISE, *exclude_fields], mask_fields=list(mask_fields))
 
-    auditlog.register(Patient, exclude_fields=NOISE, mask_fields=PERSON_FIELDS)
-    auditlog.register(Doctor, exclude_fields=NOISE, mask_fields=PERSON_FIELDS)
-    auditlog.register(
-        Appointment, exclude_fields=NOISE, mask_fields=["comment", "notes", "cancellation_reason", "custom_fields"]
-    )
-    auditlog.register(AvailabilityRule, exclude_fields=NOISE)
-    auditlog.register(BlockedTime, exclude_fields=NOISE, mask_fields=["reason"])
-    auditlog.register(ClosedDay, exclude_fields=NOISE)
-    auditlog.register(Tenant, exclude_fields=NOISE)
-    auditlog.register(TenantAPIKey, exclude_fields=NOISE)
+
+def register_tenancy_models() -> None:
+    """Tenants and their API keys (the tenancy app is below this one: it cannot register itself)."""
+    audit_register(Tenant)
+    audit_register(TenantAPIKey)

@@ -4,10 +4,9 @@ from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
-from appointments.models import Appointment
 from patients.models import DocumentType, Eps, Gender, Patient
 from patients.services import patient_event_emit
-from tenants.console import TenantScopedAdmin, TenantScopedInline
+from tenants.console import TenantScopedAdmin
 
 
 class PatientResource(resources.ModelResource):
@@ -40,21 +39,6 @@ class PatientResource(resources.ModelResource):
         export_order = fields
 
 
-class PatientAppointmentsInline(TenantScopedInline):
-    """The patient's appointments, newest first (read-only here; book and change them on their own page)."""
-
-    model = Appointment
-    fk_name = "patient"
-    fields = ("start", "end", "doctor", "state", "modality")
-    readonly_fields = fields
-    ordering = ("-start",)
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Patient)
 class PatientAdmin(ExportMixin, TenantScopedAdmin):
     resource_classes = [PatientResource]
@@ -73,7 +57,13 @@ class PatientAdmin(ExportMixin, TenantScopedAdmin):
     )
     list_filter = ("document_type", "habeas_data")
     readonly_fields = ("id", "created_at", "updated_at")
-    inlines = [PatientAppointmentsInline]
+    # Apps above this one add theirs (appointments: the patient's appointments), see add_inline.
+    inlines: list = []
+
+    @classmethod
+    def add_inline(cls, inline) -> None:
+        """Show ``inline`` on the patient's page (registered by the app that owns its model)."""
+        cls.inlines = [*cls.inlines, inline]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,7 +1,7 @@
 """JSON logs on stdout, with the request id, tenant and API key of the request on every line.
 
 * :class:`RequestContextFilter` adds ``request_id``, ``tenant_id`` and ``api_key_id`` to every log
-  record (from a context variable the request log middleware sets).
+  record, from the one "who is acting" context (secre/acting.py).
 * :class:`RequestLogMiddleware` writes one ``request`` line per request: method, the route
   *template* (``/v1/patients/by-document/{documentTypeId}/{documentNumber}``, never the raw path or
   query string, which carry documents, names and phones), status and duration in ms.
@@ -16,16 +16,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
+from secre import acting
 from secre.log_filters import format_exception
 from secre.routes import route_template
-
-_context: ContextVar[dict[str, str | None] | None] = ContextVar("secre_request_context", default=None)
 
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "timestamp", "levelname": "level", "message": "event", "name": "logger"}
@@ -49,10 +47,9 @@ class RequestContextFilter(logging.Filter):
     """Put the current request's ids on every record (None outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        context = _context.get() or {}
-        for key in ("request_id", "tenant_id", "api_key_id"):
+        for key, value in acting.current().log_ids().items():
             if not hasattr(record, key):
-                setattr(record, key, context.get(key))
+                setattr(record, key, value)
         return True
 
 
@@ -66,8 +63,7 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        token = _context.set({})
-        try:
+        with acting.acting_as(origin="system"):
             response = self.get_response(request)
             self.logger.info(
                 "request",
@@ -76,27 +72,10 @@ class RequestLogMiddleware:
                     "route": route_template(request),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    **_ids(request),
+                    **acting.current().log_ids(),
                 },
             )
-            return response
-        finally:
-            _context.reset(token)
-
-
-def bind_request(request: HttpRequest) -> None:
-    """Called by the tenancy middleware once the caller is known."""
-    _context.set(_ids(request))
-
-
-def _ids(request: HttpRequest) -> dict[str, str | None]:
-    tenant = getattr(request, "tenant", None)
-    client = getattr(request, "api_client", None)
-    return {
-        "request_id": getattr(request, "request_id", None),
-        "tenant_id": str(tenant.id) if tenant is not None else None,
-        "api_key_id": str(client.api_key_id) if client is not None else None,
-    }
+        return response
 
 
 class GunicornJsonLogger(glogging.Logger):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -54,37 +51,6 @@ def paths_without_trailing_slash(result, generator, request, public):
     return result
 
 
-class ScopedAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema, stating the key each operation needs: ``x-required-scope``
-    (read, write, admin, or ``platform`` for platform keys) and a sentence in the description."""
-
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
-        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
-        if operation is None:
-            return None
-        from tenants.permissions import HasPlatformKey, TenantKeyScopes, required_scope
-
-        permissions = getattr(self.view, "permission_classes", [])
-        if HasPlatformKey in permissions:
-            scope, sentence = "platform", "Needs a platform API key."
-        elif TenantKeyScopes in permissions:
-            scope = required_scope(SimpleNamespace(method=method), self.view)
-            sentence = f"Needs a tenant API key with the `{scope}` scope." if scope else "Any tenant API key."
-        else:
-            return operation
-        operation["x-required-scope"] = scope or "any"
-        operation["description"] = f"{operation.get('description', '')}\n\n{sentence}".strip()
-        responses = operation.setdefault("responses", {})
-        responses.setdefault("429", _problem_ref("rate_limited: too many requests for the tenant; see Retry-After."))
-        if method == "POST" and scope != "platform":
-            operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
-            responses.setdefault(
-                "409", _problem_ref("idempotency_in_progress, idempotency_not_replayable (Idempotency-Key).")
-            )
-            responses.setdefault("422", _problem_ref("idempotency_key_reused: the key was used with another body."))
-        return operation
-
-
 IDEMPOTENCY_PARAMETER = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -97,7 +63,7 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
-def _problem_ref(description: str) -> dict:
+def problem_ref(description: str) -> dict:
     return {
         "description": description,
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},

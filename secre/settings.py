@@ -77,7 +77,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenancyMiddleware",
     "tenants.idempotency.IdempotencyMiddleware",
-    "audit.middleware.AuditContextMiddleware",
     # Last, as django-axes asks: locks out a staff login after repeated failures.
     "axes.middleware.AxesMiddleware",
 ]
@@ -189,13 +188,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.TenantKeyScopes"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "secre.openapi.ScopedAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tenants.openapi.ScopedAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_FORMATTER_CLASS": "secre.problems.ProblemDetailsFormatter",
-    "EXCEPTION_HANDLER_CLASS": "secre.problems.ProblemDetailsExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "secre.problem_handlers.ProblemDetailsFormatter",
+    "EXCEPTION_HANDLER_CLASS": "secre.problem_handlers.ProblemDetailsExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
 

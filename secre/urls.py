@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from tenants.readiness import readiness
-from tenants.views import health
+from secre.health import health, readiness
 
 handler400 = "secre.problems.handler400"
 handler403 = "secre.problems.handler403"

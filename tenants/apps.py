@@ -13,7 +13,7 @@ class TenantsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from secre import periodic
-        from tenants import checks, schema  # noqa: F401  (register the role check and the OpenAPI scheme)
+        from tenants import checks, openapi  # noqa: F401  (register the checks and the OpenAPI scheme)
         from tenants.auth import last_login_update
         from tenants.services import console_sessions_purge, idempotency_records_purge
 

@@ -10,10 +10,11 @@ from contextlib import nullcontext
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from secre.observability import bind_request
+from secre import acting
 from secre.problems import AuthenticationFailed, PermissionDenied, problem_response_for
 from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
 from tenants.bypass import operator_access
+from tenants.client_ip import client_ip
 from tenants.context import tenant_context
 from tenants.errors import PlatformKeyRequired, TenantKeyRequired
 from tenants.rate_limits import RateLimited, auth_failures_retry_after, tenant_retry_after
@@ -59,6 +60,7 @@ class TenancyMiddleware:
         request.request_id = presented_id if _SANE_REQUEST_ID.match(presented_id) else uuid.uuid4().hex
         request.tenant = None
         request.api_client = None
+        acting.bind(request_id=request.request_id)
 
         if request.path in _NO_TRANSACTION_PATHS:
             response = self.get_response(request)
@@ -91,13 +93,16 @@ class TenancyMiddleware:
             request.tenant = client.tenant
             request.api_client = client
             tenant_id = client.tenant.id if client.tenant else None
+            acting.bind(origin="api", tenant_id=tenant_id, api_key_id=client.api_key_id, remote_addr=client_ip(request))
         elif _under(request.path, ("/admin",)):
             user = getattr(request, "user", None)  # the staff session (AuthenticationMiddleware runs first)
+            actor_id = None
             if user is not None and user.is_authenticated and user.is_staff:
                 tenant_id = user.tenant_id
                 operator = user.is_operator
+                actor_id = user.pk
+            acting.bind(origin="console", tenant_id=tenant_id, actor_id=actor_id, remote_addr=client_ip(request))
 
-        bind_request(request)
         with tenant_context(tenant_id), operator_access() if operator else nullcontext():
             if request.api_client is not None:
                 api_key_touch(client=request.api_client)

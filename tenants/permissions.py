@@ -2,6 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from secre.problems import PermissionDenied
 from tenants.scopes import READ, WRITE
 
 
@@ -28,9 +29,6 @@ class TenantKeyScopes(BasePermission):
             return False
         scope = required_scope(request, view)
         if scope is not None and not client.has_scope(scope):
-            # Imported here: DRF loads this module while rest_framework.views is half-imported.
-            from secre.problems import PermissionDenied
-
             raise PermissionDenied(f"This API key lacks the {scope!r} scope.", missingScope=scope)
         return True
 

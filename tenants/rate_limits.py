@@ -16,6 +16,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django_ratelimit.core import get_usage
 from rest_framework import status
 
 from secre.problems import Problem
@@ -40,8 +41,6 @@ def validate_rate(value: str) -> None:
 
 
 def _usage(request, *, group: str, key: str, rate: str, increment: bool):
-    from django_ratelimit.core import get_usage
-
     return get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment)
 
 

@@ -1,5 +1,6 @@
 """Wire shapes of tenants, API keys and the calling key (camelCase)."""
 
+from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
 from tenants.models import validate_timezone
@@ -7,8 +8,6 @@ from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
 
 
 def _timezone(value: str) -> str:
-    from django.core.exceptions import ValidationError
-
     try:
         validate_timezone(value)
     except ValidationError:

@@ -1,13 +1,10 @@
-"""Tenancy endpoints: liveness, the calling key (/v1/me), the tenant's API keys, the platform API."""
+"""Tenancy endpoints: the calling key (/v1/me), the tenant's API keys, the platform API."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -17,7 +14,6 @@ from rest_framework.views import APIView
 from secre.dialects import validated_body
 from secre.openapi import NOT_FOUND, UNAUTHENTICATED, VALIDATION, problem
 from secre.path_params import uuid_param
-from secre.problems import problem_response
 from tenants import api_keys, selectors, services
 from tenants.context import tenant_context
 from tenants.errors import ApiKeyNotRotatable
@@ -38,24 +34,6 @@ FORBIDDEN_SCOPE = problem("permission_denied (missingScope), or tenant_key_requi
 PLATFORM_ONLY = problem("platform_key_required: a tenant key on a platform route.")
 PLATFORM_ERRORS = {401: UNAUTHENTICATED, 403: PLATFORM_ONLY}
 TENANT_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN_SCOPE}
-
-
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness: ``200 {"status": "ok", "database": "ok"}`` or a 503 problem when the database is down."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return problem_response(
-            status_code=503,
-            code="service_unavailable",
-            title="Service unavailable",
-            detail="The database is not reachable.",
-            request=request,
-            checks={"database": "down"},
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 def _new_key_payload(api_key, plaintext: str) -> dict:

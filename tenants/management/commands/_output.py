@@ -5,14 +5,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from audit.context import audit_context
+from secre.acting import acting_as
 
 
 class OpsCommand(BaseCommand):
     """Base for ops commands: adds ``--json`` and :meth:`emit`; changes are audited as ``command``."""
 
     def execute(self, *args, **options):
-        with audit_context(origin="command"):
+        with acting_as(origin="command"):
             return super().execute(*args, **options)
 
     def add_arguments(self, parser):

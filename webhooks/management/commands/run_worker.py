@@ -4,7 +4,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from audit.context import audit_context
+from secre.acting import acting_as
 from webhooks.delivery import run_worker
 
 
@@ -23,6 +23,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("worker: delivering webhooks")
-        with audit_context(origin="worker"):
+        with acting_as(origin="worker"):
             run_worker(stop=lambda: stopping["now"], poll_seconds=options["poll_seconds"])
         self.stdout.write("worker: stopped")

@@ -1,5 +1,5 @@
-"""Readiness: /health/ready checks the database, the migrations and, when rate limits are on, Redis
-(django-health-check). 503 names what is down; /health stays the cheap liveness check."""
+"""Health: ``/health`` (liveness: the database answers) and ``/health/ready`` (readiness: the database,
+the migrations and, when rate limits are on, Redis; django-health-check). 503 names what is down."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import inspect
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
 from health_check.base import HealthCheck
 from health_check.checks import Database
 from health_check.contrib.redis import Redis
@@ -18,6 +19,24 @@ from health_check.exceptions import HealthCheckException, ServiceUnavailable
 from redis.asyncio import Redis as AsyncRedis
 
 from secre.problems import problem_response
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness: ``200 {"status": "ok", "database": "ok"}`` or a 503 problem when the database is down."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return problem_response(
+            status_code=503,
+            code="service_unavailable",
+            title="Service unavailable",
+            detail="The database is not reachable.",
+            request=request,
+            checks={"database": "down"},
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 @dataclasses.dataclass
