@@ -2,8 +2,10 @@
 
 Resolution happens before any tenant is known, and the runtime role must never read another
 tenant's key rows. The database function ``secre_resolve_api_key(prefix)`` (SECURITY DEFINER,
-owned by ``secre_key_lookup``, pinned search_path; created in tenants/migrations/0002) returns the
-one row matching the presented prefix; the secret is then checked here in constant time.
+owned by ``secre_key_lookup``, pinned search_path; defined once, by tenants.rls.CreateKeyResolvers)
+returns the one row matching the presented prefix, every key and tenant column by name, in one round
+trip; the secret is then checked here in constant time, and the Tenant built with ``Tenant.from_db``
+so it carries every field (saving it would wipe none).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils import timezone
 
 from secre.problems import AuthenticationFailed
 from tenants.bypass import operator_access
 from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey
+from tenants.rls import PLATFORM_RESOLVER, RESOLVER
 from tenants.scopes import DEFAULT_SCOPES
 
 API_KEY_HEADER = "X-Api-Key"
@@ -74,41 +77,35 @@ def resolve_api_key(presented: str | None) -> ApiClient | PlatformClient:
         raise AuthenticationFailed("Malformed API key.")
     prefix = presented.partition(".")[0]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT api_key_id, key_name, hashed_key, revoked, expiry_date, last_used_at,"
-            " tenant_id, tenant_name, tenant_timezone, tenant_is_active, tenant_created_at, scopes,"
-            " tenant_rate_limit"
-            " FROM secre_resolve_api_key(%s)",
-            [prefix],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "SELECT api_key_id, key_name, hashed_key, revoked, expiry_date, last_used_at"
-                " FROM secre_resolve_platform_key(%s)",
-                [prefix],
-            )
-            row = cursor.fetchone()
-    if row is None or not TenantAPIKey.objects.key_generator.verify(presented, row[2]):
+        row = _resolved(cursor, f"SELECT * FROM {RESOLVER}(%s)", prefix)
+        platform = row is None
+        if platform:
+            row = _resolved(cursor, f"SELECT * FROM {PLATFORM_RESOLVER}(%s)", prefix)
+    if row is None or not TenantAPIKey.objects.key_generator.verify(presented, row["key_hashed_key"]):
         raise AuthenticationFailed("Unknown API key.")
-    key_id, key_name, _, revoked, expiry_date, last_used_at = row[:6]
-    if revoked:
+    if row["key_revoked"]:
         raise AuthenticationFailed("This API key has been revoked.")
-    if expiry_date is not None and expiry_date <= timezone.now():
+    if row["key_expiry_date"] is not None and row["key_expiry_date"] <= timezone.now():
         raise AuthenticationFailed("This API key has expired.")
-    if len(row) == 6:
-        return PlatformClient(api_key_id=key_id, key_name=key_name, last_used_at=last_used_at)
-    tenant_id, tenant_name, tz, active, created, scopes, rate_limit = row[6:]
-    if not active:
+    if platform:
+        return PlatformClient(api_key_id=row["key_id"], key_name=row["key_name"], last_used_at=row["key_last_used_at"])
+    if not row["tenant_is_active"]:
         raise AuthenticationFailed("This tenant is inactive.")
-    tenant = Tenant(
-        id=tenant_id, name=tenant_name, timezone=tz, is_active=active, created_at=created, rate_limit=rate_limit
-    )
-    tenant._state.adding = False
-    tenant._state.db = "default"
+    fields = Tenant._meta.concrete_fields
+    tenant = Tenant.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], [row[f"tenant_{f.column}"] for f in fields])
     return ApiClient(
-        api_key_id=key_id, key_name=key_name, tenant=tenant, last_used_at=last_used_at, scopes=frozenset(scopes)
+        api_key_id=row["key_id"],
+        key_name=row["key_name"],
+        tenant=tenant,
+        last_used_at=row["key_last_used_at"],
+        scopes=frozenset(row["key_scopes"]),
     )
+
+
+def _resolved(cursor, sql: str, prefix: str) -> dict | None:
+    cursor.execute(sql, [prefix])
+    row = cursor.fetchone()
+    return None if row is None else dict(zip((column.name for column in cursor.description), row, strict=True))
 
 
 def api_key_touch(*, client: ApiClient | PlatformClient) -> None:

@@ -2,36 +2,7 @@
 
 from django.db import migrations
 
-from tenants.rls import READ_WRITE, GrantRuntimeAccess
-
-# Returns the one key row (with its tenant) matching a presented prefix. SECURITY DEFINER, owned
-# by secre_key_lookup (whose only power is a SELECT policy on the two key tables), with a pinned
-# search_path so no caller-created object can shadow what it reads.
-CREATE_RESOLVER = """
-CREATE FUNCTION secre_resolve_api_key(p_prefix text)
-RETURNS TABLE (
-    api_key_id uuid, key_name text, hashed_key text, revoked boolean, expiry_date timestamptz,
-    last_used_at timestamptz, tenant_id uuid, tenant_name text, tenant_timezone text,
-    tenant_is_active boolean, tenant_created_at timestamptz
-)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT k.id, k.name::text, k.hashed_key::text, k.revoked, k.expiry_date, k.last_used_at,
-           t.id, t.name::text, t.timezone::text, t.is_active, t.created_at
-    FROM public.tenants_tenantapikey AS k
-    JOIN public.tenants_tenant AS t ON t.id = k.tenant_id
-    WHERE k.prefix = p_prefix
-$$;
--- A new owner needs CREATE on the schema at the moment of the transfer, and only then.
-GRANT CREATE ON SCHEMA public TO secre_key_lookup;
-ALTER FUNCTION secre_resolve_api_key(text) OWNER TO secre_key_lookup;
-REVOKE CREATE ON SCHEMA public FROM secre_key_lookup;
-REVOKE ALL ON FUNCTION secre_resolve_api_key(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION secre_resolve_api_key(text) TO secre_app;
-"""
-DROP_RESOLVER = "DROP FUNCTION IF EXISTS secre_resolve_api_key(text);"
-
+from tenants.rls import READ_WRITE, CreateKeyResolvers, GrantRuntimeAccess
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -43,7 +14,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(CREATE_RESOLVER, reverse_sql=DROP_RESOLVER),
+        CreateKeyResolvers(initial=True),
         GrantRuntimeAccess(table="django_migrations"),
         GrantRuntimeAccess(table="django_content_type"),
         GrantRuntimeAccess(table="auth_permission"),

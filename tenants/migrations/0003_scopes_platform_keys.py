@@ -5,71 +5,7 @@ import tenants.scopes
 import uuid_utils.compat
 from django.db import migrations, models
 
-from tenants.rls import AllowKeyLookupRead, EnableOperatorOnlyAccess
-
-# The tenant key resolver now also returns the key's scopes; a second resolver finds platform keys.
-# Both are SECURITY DEFINER functions owned by secre_key_lookup with a pinned search_path (0002).
-RESOLVERS = """
-DROP FUNCTION secre_resolve_api_key(text);
-CREATE FUNCTION secre_resolve_api_key(p_prefix text)
-RETURNS TABLE (
-    api_key_id uuid, key_name text, hashed_key text, revoked boolean, expiry_date timestamptz,
-    last_used_at timestamptz, tenant_id uuid, tenant_name text, tenant_timezone text,
-    tenant_is_active boolean, tenant_created_at timestamptz, scopes text[]
-)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT k.id, k.name::text, k.hashed_key::text, k.revoked, k.expiry_date, k.last_used_at,
-           t.id, t.name::text, t.timezone::text, t.is_active, t.created_at, k.scopes::text[]
-    FROM public.tenants_tenantapikey AS k
-    JOIN public.tenants_tenant AS t ON t.id = k.tenant_id
-    WHERE k.prefix = p_prefix
-$$;
-CREATE FUNCTION secre_resolve_platform_key(p_prefix text)
-RETURNS TABLE (
-    api_key_id uuid, key_name text, hashed_key text, revoked boolean, expiry_date timestamptz,
-    last_used_at timestamptz
-)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT k.id, k.name::text, k.hashed_key::text, k.revoked, k.expiry_date, k.last_used_at
-    FROM public.tenants_platformapikey AS k
-    WHERE k.prefix = p_prefix
-$$;
-GRANT CREATE ON SCHEMA public TO secre_key_lookup;
-ALTER FUNCTION secre_resolve_api_key(text) OWNER TO secre_key_lookup;
-ALTER FUNCTION secre_resolve_platform_key(text) OWNER TO secre_key_lookup;
-REVOKE CREATE ON SCHEMA public FROM secre_key_lookup;
-REVOKE ALL ON FUNCTION secre_resolve_api_key(text), secre_resolve_platform_key(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION secre_resolve_api_key(text), secre_resolve_platform_key(text) TO secre_app;
-"""
-RESOLVERS_BACK = """
-DROP FUNCTION secre_resolve_platform_key(text);
-DROP FUNCTION secre_resolve_api_key(text);
-CREATE FUNCTION secre_resolve_api_key(p_prefix text)
-RETURNS TABLE (
-    api_key_id uuid, key_name text, hashed_key text, revoked boolean, expiry_date timestamptz,
-    last_used_at timestamptz, tenant_id uuid, tenant_name text, tenant_timezone text,
-    tenant_is_active boolean, tenant_created_at timestamptz
-)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT k.id, k.name::text, k.hashed_key::text, k.revoked, k.expiry_date, k.last_used_at,
-           t.id, t.name::text, t.timezone::text, t.is_active, t.created_at
-    FROM public.tenants_tenantapikey AS k
-    JOIN public.tenants_tenant AS t ON t.id = k.tenant_id
-    WHERE k.prefix = p_prefix
-$$;
-GRANT CREATE ON SCHEMA public TO secre_key_lookup;
-ALTER FUNCTION secre_resolve_api_key(text) OWNER TO secre_key_lookup;
-REVOKE CREATE ON SCHEMA public FROM secre_key_lookup;
-REVOKE ALL ON FUNCTION secre_resolve_api_key(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION secre_resolve_api_key(text) TO secre_app;
-"""
-
+from tenants.rls import AllowKeyLookupRead, CreateKeyResolvers, EnableOperatorOnlyAccess
 
 class Migration(migrations.Migration):
 
@@ -105,7 +41,7 @@ class Migration(migrations.Migration):
             model_name='tenantapikey',
             constraint=models.CheckConstraint(condition=models.Q(('scopes__contained_by', ['read', 'write', 'admin', 'overbook'])), name='tenants_apikey_known_scopes'),
         ),
-        migrations.RunSQL(RESOLVERS, reverse_sql=RESOLVERS_BACK),
+        CreateKeyResolvers(),
         EnableOperatorOnlyAccess(model_name="platformapikey"),
         AllowKeyLookupRead(model_name="platformapikey"),
     ]

@@ -3,35 +3,7 @@
 import tenants.rate_limits
 from django.db import migrations, models
 
-# The tenant key resolver also returns the tenant's rate limit (one lookup per request).
-RESOLVER_TEMPLATE = """
-DROP FUNCTION secre_resolve_api_key(text);
-CREATE FUNCTION secre_resolve_api_key(p_prefix text)
-RETURNS TABLE (
-    api_key_id uuid, key_name text, hashed_key text, revoked boolean, expiry_date timestamptz,
-    last_used_at timestamptz, tenant_id uuid, tenant_name text, tenant_timezone text,
-    tenant_is_active boolean, tenant_created_at timestamptz, scopes text[]{extra_columns}
-)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT k.id, k.name::text, k.hashed_key::text, k.revoked, k.expiry_date, k.last_used_at,
-           t.id, t.name::text, t.timezone::text, t.is_active, t.created_at, k.scopes::text[]{extra_values}
-    FROM public.tenants_tenantapikey AS k
-    JOIN public.tenants_tenant AS t ON t.id = k.tenant_id
-    WHERE k.prefix = p_prefix
-$$;
-GRANT CREATE ON SCHEMA public TO secre_key_lookup;
-ALTER FUNCTION secre_resolve_api_key(text) OWNER TO secre_key_lookup;
-REVOKE CREATE ON SCHEMA public FROM secre_key_lookup;
-REVOKE ALL ON FUNCTION secre_resolve_api_key(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION secre_resolve_api_key(text) TO secre_app;
-"""
-WITH_RATE_LIMIT = RESOLVER_TEMPLATE.format(
-    extra_columns=", tenant_rate_limit text", extra_values=", t.rate_limit::text"
-)
-WITHOUT_RATE_LIMIT = RESOLVER_TEMPLATE.format(extra_columns="", extra_values="")
-
+from tenants.rls import CreateKeyResolvers
 
 class Migration(migrations.Migration):
 
@@ -45,5 +17,5 @@ class Migration(migrations.Migration):
             name='rate_limit',
             field=models.CharField(blank=True, max_length=20, null=True, validators=[tenants.rate_limits.validate_rate]),
         ),
-        migrations.RunSQL(WITH_RATE_LIMIT, reverse_sql=WITHOUT_RATE_LIMIT),
+        CreateKeyResolvers(),
     ]

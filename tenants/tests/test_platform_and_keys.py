@@ -8,8 +8,11 @@ from django.core.management import call_command
 from django.db import ProgrammingError, connection, transaction
 from rest_framework.test import APIClient
 
+from tenants.api_keys import resolve_api_key
 from tenants.bypass import operator_access
-from tenants.models import Tenant
+from tenants.context import tenant_context
+from tenants.models import Tenant, TenantAPIKey
+from tenants.rls import RESOLVER
 from tenants.tests.factories import TenantFactory, make_api_key
 
 
@@ -139,3 +142,24 @@ def test_the_operator_bypass_sees_every_tenant_and_the_runtime_role_cannot_take_
     assert not Tenant.objects.filter(pk__in=[a.id, b.id]).exists()  # the runtime role, no tenant set
     with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic(), connection.cursor() as c:
         c.execute("SET ROLE secre_operator")
+
+
+@pytest.mark.django_db
+def test_the_resolved_tenant_carries_every_field_with_the_databases_value():
+    tenant = TenantFactory(name="Clínica Completa", timezone="America/New_York")
+    with tenant_context(tenant.id):
+        Tenant.objects.filter(pk=tenant.pk).update(rate_limit="900/m", reminder_lead_minutes=1440)
+        stored = Tenant.objects.get(pk=tenant.pk)
+    _, plaintext = make_api_key(tenant)
+    resolved = resolve_api_key(plaintext).tenant
+    for field in Tenant._meta.concrete_fields:
+        assert getattr(resolved, field.attname) == getattr(stored, field.attname), field.name
+    assert resolved._state.adding is False and resolved._state.db == "default"
+    # Every column of today's models is returned: a new field whose migration forgot to recreate the
+    # resolver (tenants.rls.CreateKeyResolvers) fails here.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {RESOLVER}(%s)", ["no-such"])
+        returned = {column.name for column in cursor.description}
+    expected = {f"tenant_{f.column}" for f in Tenant._meta.concrete_fields}
+    expected |= {f"key_{f.column}" for f in TenantAPIKey._meta.concrete_fields}
+    assert returned == expected
