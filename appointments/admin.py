@@ -178,7 +178,7 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
         pass  # saved by the scheduling services in AppointmentForm.clean()
 
     def _zone(self, appointment: Appointment) -> ZoneInfo:
-        return ZoneInfo(appointment.tenant.timezone)
+        return appointment.tenant.zone
 
     @admin.display(description="Start (clinic time)", ordering="start")
     def local_start(self, appointment: Appointment) -> str:

@@ -221,7 +221,7 @@ def appointment_book(
     """
     appointment = Appointment(tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, **fields)
     with transaction.atomic():
-        _place(appointment, zone=ZoneInfo(tenant.timezone), overbook=overbook, force_insert=True)
+        _place(appointment, zone=tenant.zone, overbook=overbook, force_insert=True)
         _emit(appointment, "appointment.created")
     return appointment
 
@@ -245,7 +245,7 @@ def appointment_update(
         setattr(appointment, attr, value)
     with transaction.atomic():
         if moved and lifecycle.is_active(appointment.state):
-            _place(appointment, zone=ZoneInfo(tenant.timezone), overbook=overbook)
+            _place(appointment, zone=tenant.zone, overbook=overbook)
         elif moved:
             raise InvalidTransition(
                 "Only scheduled or confirmed appointments can be rescheduled.",

@@ -21,10 +21,6 @@ _SPACE_FOR_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def tenant_zone(tenant) -> ZoneInfo:
-    return ZoneInfo(tenant.timezone)
-
-
 def localize(naive: datetime, zone: ZoneInfo, *, field: str) -> datetime:
     """Attach ``zone`` to a naive wall-clock time; raises the gap/overlap 400s naming ``field``."""
     first = naive.replace(tzinfo=zone, fold=0)

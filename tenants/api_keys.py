@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from secre.problems import AuthenticationFailed
 from tenants.bypass import operator_access
+from tenants.key_resolvers import PLATFORM_RESOLVER, RESOLVER
 from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey
-from tenants.rls import PLATFORM_RESOLVER, RESOLVER
 from tenants.scopes import DEFAULT_SCOPES
 
 API_KEY_HEADER = "X-Api-Key"

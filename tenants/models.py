@@ -51,6 +51,11 @@ class Tenant(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The clinic's time zone, in which its wall-clock times are read."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
 
 class User(AbstractUser):
     """A person who signs in to the operator console.

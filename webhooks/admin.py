@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from secre.problems import Problem
 from tenants.console import TenantScopedAdmin, TenantScopedInline
-from webhooks.delivery import redeliver
+from webhooks.delivery import delivery_redeliver
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.services import endpoint_url_check
 
@@ -79,5 +79,5 @@ class DeliveryAdmin(TenantScopedAdmin):
     @admin.action(description="Resend selected deliveries (same webhook-id)")
     def resend(self, request, queryset):
         for delivery in queryset:
-            redeliver(delivery=delivery)
+            delivery_redeliver(delivery=delivery)
         messages.success(request, f"Queued {queryset.count()} delivery(ies) again.")

@@ -35,7 +35,7 @@ from secre.periodic import Scheduler
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from webhooks import secrets
-from webhooks.events import payload
+from webhooks.events import event_payload
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.sqs import publish_pending
 
@@ -54,7 +54,7 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not security)
 
 
-def claim_due(*, limit: int = 20, now: datetime | None = None) -> list[tuple[UUID, UUID]]:
+def deliveries_claim_due(*, limit: int = 20, now: datetime | None = None) -> list[tuple[UUID, UUID]]:
     """Take up to ``limit`` due deliveries of any tenant for this worker (lease ``WEBHOOK_LEASE_SECONDS``).
     Returns ``(delivery id, tenant id)`` pairs."""
     now = now or timezone.now()
@@ -72,7 +72,7 @@ def claim_due(*, limit: int = 20, now: datetime | None = None) -> list[tuple[UUI
     return due
 
 
-def deliver(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
+def delivery_attempt(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
     """Make one attempt of a delivery, in its tenant's context, and record it."""
     with tenant_context(tenant_id):
         delivery = Delivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
@@ -81,7 +81,7 @@ def deliver(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
         endpoint = delivery.endpoint
         if not endpoint.enabled:
             return _finish(delivery, status=Delivery.Status.FAILED, error="endpoint disabled")
-    body = json.dumps(payload(delivery.event), separators=(",", ":"), ensure_ascii=False)
+    body = json.dumps(event_payload(delivery.event), separators=(",", ":"), ensure_ascii=False)
     headers = _signed_headers(endpoint, msg_id=str(delivery.event_id), body=body)
     started = timezone.now()
     status_code, error, duration_ms = None, "", 0
@@ -185,7 +185,7 @@ def _finish(delivery: Delivery, *, status: str, error: str) -> Delivery:
     return delivery
 
 
-def redeliver(*, delivery: Delivery) -> Delivery:
+def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     """Send a delivery again now (a new attempt with the same webhook-id). In the tenant's context."""
     delivery.status = Delivery.Status.PENDING
     delivery.next_attempt_at = timezone.now()
@@ -204,10 +204,10 @@ def run_worker(*, stop=lambda: False, poll_seconds: float = 1.0) -> None:
             publish_pending()
         except Exception:
             logger.exception("sqs publishing failed")
-        due = claim_due()
+        due = deliveries_claim_due()
         for delivery_id, tenant_id in due:
             try:
-                deliver(delivery_id, tenant_id)
+                delivery_attempt(delivery_id, tenant_id)
             except Exception:
                 logger.exception("delivery failed", extra={"delivery_id": str(delivery_id)})
         if not due:

@@ -50,7 +50,7 @@ def event_emit(
     return event
 
 
-def payload(event: Event) -> dict[str, Any]:
+def event_payload(event: Event) -> dict[str, Any]:
     """The Standard Webhooks body: ``{"type", "timestamp", "data": {tenantId, sequence, ...object}}``.
     A redacted event (past its retention) carries only ``{tenantId, sequence, id, redacted: true}``."""
     data = {"id": str(event.object_id), "redacted": True} if event.redacted_at is not None else event.data

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tenants.bypass import operator_access
-from webhooks.events import payload
+from webhooks.events import event_payload
 from webhooks.models import Event
 
 logger = logging.getLogger("secre.webhooks.sqs")
@@ -52,7 +52,7 @@ def publish_pending(*, limit: int = 100) -> int:
             entries = [
                 {
                     "Id": str(index),
-                    "MessageBody": json.dumps(payload(event), separators=(",", ":"), ensure_ascii=False),
+                    "MessageBody": json.dumps(event_payload(event), separators=(",", ":"), ensure_ascii=False),
                     "MessageAttributes": {
                         "webhook-id": {"DataType": "String", "StringValue": str(event.id)},
                         "type": {"DataType": "String", "StringValue": event.type},

@@ -122,4 +122,6 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         found = Delivery.objects.select_related("event").filter(pk=uuid_param(pk)).first()
         if found is None:
             raise NotFound("No delivery with this id.")
-        return Response(DeliverySerializer(delivery.redeliver(delivery=found)).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            DeliverySerializer(delivery.delivery_redeliver(delivery=found)).data, status=status.HTTP_202_ACCEPTED
+        )

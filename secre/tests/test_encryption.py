@@ -21,7 +21,7 @@ from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from tenants.models import IdempotentRequest
 from tenants.tests.factories import TenantFactory, make_api_key, make_staff
-from webhooks.events import payload
+from webhooks.events import event_payload
 from webhooks.models import Event
 
 pytestmark = pytest.mark.usefixtures("committed_db")
@@ -92,7 +92,7 @@ def test_every_interface_shows_plaintext(booked, settings):
     assert replay.json() == appointment and replay.json()["comment"] == COMMENT
     with tenant_context(tenant.id):
         event = Event.objects.get(object_id=appointment["id"])
-    assert payload(event)["data"]["comment"] == COMMENT
+    assert event_payload(event)["data"]["comment"] == COMMENT
     owner = Client()
     owner.force_login(make_staff(tenant, roles.OWNER))
     page = owner.get(f"/admin/appointments/appointment/{appointment['id']}/change/").content.decode()

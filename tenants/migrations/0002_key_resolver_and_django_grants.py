@@ -2,7 +2,8 @@
 
 from django.db import migrations
 
-from tenants.rls import READ_WRITE, CreateKeyResolvers, GrantRuntimeAccess
+from tenants.key_resolvers import CreateKeyResolvers
+from tenants.rls import READ_WRITE, GrantRuntimeAccess
 
 class Migration(migrations.Migration):
     dependencies = [

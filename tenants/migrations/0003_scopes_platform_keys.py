@@ -5,7 +5,8 @@ import tenants.scopes
 import uuid_utils.compat
 from django.db import migrations, models
 
-from tenants.rls import AllowKeyLookupRead, CreateKeyResolvers, EnableOperatorOnlyAccess
+from tenants.key_resolvers import CreateKeyResolvers
+from tenants.rls import AllowKeyLookupRead, EnableOperatorOnlyAccess
 
 class Migration(migrations.Migration):
 

@@ -3,7 +3,7 @@
 import tenants.rate_limits
 from django.db import migrations, models
 
-from tenants.rls import CreateKeyResolvers
+from tenants.key_resolvers import CreateKeyResolvers
 
 class Migration(migrations.Migration):
 

@@ -3,7 +3,7 @@ tenant's reminder lead minutes (0008) were missing from what the middleware buil
 
 from django.db import migrations
 
-from tenants.rls import CreateKeyResolvers
+from tenants.key_resolvers import CreateKeyResolvers
 
 
 class Migration(migrations.Migration):

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from tenants.api_keys import resolve_api_key
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
+from tenants.key_resolvers import RESOLVER
 from tenants.models import Tenant, TenantAPIKey
-from tenants.rls import RESOLVER
 from tenants.tests.factories import TenantFactory, make_api_key
 
 

@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tenants.tests.factories import TenantFactory, make_api_key
-from webhooks.delivery import claim_due, deliver
+from webhooks.delivery import deliveries_claim_due, delivery_attempt
 
 
 class Receiver:
@@ -80,8 +80,8 @@ def register(client, url: str, **extra) -> dict:
 def drain(max_rounds: int = 20) -> None:
     """Run the worker's loop body until nothing is due (in this process)."""
     for _ in range(max_rounds):
-        due = claim_due()
+        due = deliveries_claim_due()
         if not due:
             return
         for delivery_id, tenant_id in due:
-            deliver(delivery_id, tenant_id)
+            delivery_attempt(delivery_id, tenant_id)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from secre import periodic
 from tenants.context import tenant_context
-from webhooks.events import event_emit, payload
+from webhooks.events import event_emit, event_payload
 from webhooks.models import Delivery, Event
 from webhooks.retention import events_redact
 from webhooks.tests.conftest import register
@@ -36,7 +36,7 @@ def test_old_events_are_redacted_but_keep_what_receivers_rely_on(clinic, setting
         events = {e.sequence: e for e in Event.objects.filter(object_id=created["id"])}
     assert events[1].redacted_at is not None and events[1].data == {}
     assert events[2].redacted_at is None and events[2].data["firstName"] == "Olga Lucía"
-    body = payload(events[1])
+    body = event_payload(events[1])
     assert body["type"] == "patient.created" and body["data"] == {
         "tenantId": str(clinic.tenant.id),
         "sequence": 1,

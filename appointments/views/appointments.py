@@ -1,0 +1,97 @@
+"""Appointments (seed 000 Appointment; FHIR Appointment) under /v1/appointments."""
+
+from __future__ import annotations
+
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from appointments import selectors, services
+from appointments.models import Appointment
+from appointments.serializers import (
+    AppointmentFilterSerializer,
+    AppointmentSerializer,
+    CancelSerializer,
+)
+from appointments.views import schema
+from appointments.views.common import (
+    APPOINTMENT_ALIASES,
+    EVENT_TYPE,
+    overbook_requested,
+    query_bound,
+    serializer_context,
+)
+from secre.dialects import validated_body, validated_query
+from secre.pagination import StablePagination
+from secre.path_params import uuid_param
+
+
+@schema.APPOINTMENT_VIEW
+class AppointmentViewSet(viewsets.ViewSet):
+    """Appointments of the tenant (seed 000 Appointment; FHIR Appointment)."""
+
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request):
+        return self._list(request, start_aliases=(), end_aliases=())
+
+    def create(self, request):
+        data = validated_body(
+            request,
+            AppointmentSerializer,
+            event_type=EVENT_TYPE,
+            allowed_actions={"CREATE"},
+            aliases=APPOINTMENT_ALIASES,
+            context=serializer_context(request),
+        )
+        overbook = overbook_requested(request, data)
+        appointment = services.appointment_book(tenant=request.tenant, overbook=overbook, **data)
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk: str):
+        return Response(AppointmentSerializer(selectors.appointment_get(appointment_id=uuid_param(pk))).data)
+
+    def partial_update(self, request, pk: str):
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
+        data = validated_body(
+            request,
+            AppointmentSerializer,
+            event_type=EVENT_TYPE,
+            allowed_actions={"UPDATE", "CANCEL"},
+            partial=True,
+            aliases=APPOINTMENT_ALIASES,
+            context=serializer_context(request, appointment),
+        )
+        if request.data.get("actionType", request.data.get("action_type")) == "CANCEL":
+            data.setdefault("state", Appointment.State.CANCELLED)
+        overbook = overbook_requested(request, data)
+        appointment = services.appointment_update(
+            tenant=request.tenant, appointment=appointment, data=data, overbook=overbook
+        )
+        return Response(AppointmentSerializer(appointment).data)
+
+    def destroy(self, request, pk: str):
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
+        services.appointment_cancel(appointment=appointment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @schema.APPOINTMENT_CANCEL
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk: str):
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
+        data = validated_body(request, CancelSerializer, event_type=EVENT_TYPE, allowed_actions={"CANCEL"})
+        appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason"))
+        return Response(AppointmentSerializer(appointment).data)
+
+    @schema.APPOINTMENT_BY_DATE_RANGE
+    @action(detail=False, methods=["get"], url_path="by-date-range")
+    def by_date_range(self, request):
+        return self._list(request, start_aliases=("start_date", "startDate"), end_aliases=("end_date", "endDate"))
+
+    def _list(self, request, *, start_aliases, end_aliases):
+        filters = validated_query(request, AppointmentFilterSerializer, names=AppointmentFilterSerializer.FILTERS)
+        filters["start"] = query_bound(request, "start", *start_aliases, end=False)
+        filters["end"] = query_bound(request, "end", *end_aliases, end=True)
+        paginator = StablePagination(ordering=("start", "id"))
+        page = paginator.paginate_queryset(selectors.appointment_list(filters=filters), request, view=self)
+        return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)

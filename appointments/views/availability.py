@@ -1,0 +1,141 @@
+"""Seed 001's /v1/doctor-availability: weekly rules, blocked time, closed days, slots, checks."""
+
+from __future__ import annotations
+
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from appointments import availability, selectors, services
+from appointments.serializers import (
+    AvailabilityCheckSerializer,
+    AvailabilityRuleSerializer,
+    BlockedTimeSerializer,
+    ClosedDaySerializer,
+    HolidayLoadSerializer,
+    TimeSlotsSerializer,
+)
+from appointments.times import parse_date, parse_instant
+from appointments.views import schema
+from appointments.views.common import (
+    doctor_by_path,
+    query_bound,
+    request_zone,
+    serializer_context,
+)
+from secre.dialects import query_param, validated_body
+from secre.path_params import uuid_param
+
+
+class DoctorAvailabilityViewSet(viewsets.ViewSet):
+    """Seed 001's /v1/doctor-availability: weekly rules, blocked time, closed days, slots, checks."""
+
+    @schema.DOCTOR_AVAILABILITY_CREATE_RULE
+    def create_rule(self, request):
+        data = validated_body(request, AvailabilityRuleSerializer, context=serializer_context(request))
+        rule = services.availability_rule_create(tenant=request.tenant, doctor=data.pop("doctor"), data=data)
+        return Response(AvailabilityRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @schema.DOCTOR_AVAILABILITY_LIST_RULES
+    def list_rules(self, request, documentTypeId: str, documentNumber: str):
+        doctor = doctor_by_path(documentTypeId, documentNumber)
+        return Response(AvailabilityRuleSerializer(selectors.availability_rule_list(doctor=doctor), many=True).data)
+
+    @schema.DOCTOR_AVAILABILITY_UPDATE_RULE
+    def update_rule(self, request, pk: str):
+        rule = selectors.availability_rule_get(rule_id=uuid_param(pk))
+        data = validated_body(
+            request, AvailabilityRuleSerializer, partial=True, context=serializer_context(request, rule)
+        )
+        if "doctor" in data:
+            rule.doctor = data.pop("doctor")
+        rule = services.availability_rule_update(rule=rule, data=data)
+        return Response(AvailabilityRuleSerializer(rule).data)
+
+    @schema.DOCTOR_AVAILABILITY_DELETE_RULE
+    def delete_rule(self, request, pk: str):
+        services.availability_rule_delete(rule=selectors.availability_rule_get(rule_id=uuid_param(pk)))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @schema.DOCTOR_AVAILABILITY_CREATE_BLOCKED
+    def create_blocked(self, request):
+        data = validated_body(request, BlockedTimeSerializer, context=serializer_context(request))
+        blocked = services.blocked_time_create(tenant=request.tenant, **data)
+        return Response(
+            BlockedTimeSerializer(blocked, context=serializer_context(request)).data, status=status.HTTP_201_CREATED
+        )
+
+    @schema.DOCTOR_AVAILABILITY_LIST_BLOCKED
+    def list_blocked(self, request, documentTypeId: str, documentNumber: str):
+        doctor = doctor_by_path(documentTypeId, documentNumber)
+        blocked = selectors.blocked_time_list(
+            doctor=doctor, start=query_bound(request, "start", end=False), end=query_bound(request, "end", end=True)
+        )
+        return Response(BlockedTimeSerializer(blocked, many=True, context=serializer_context(request)).data)
+
+    @schema.DOCTOR_AVAILABILITY_DELETE_BLOCKED
+    def delete_blocked(self, request, pk: str):
+        services.blocked_time_delete(blocked_time=selectors.blocked_time_get(blocked_time_id=uuid_param(pk)))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @schema.DOCTOR_AVAILABILITY_TIME_SLOTS
+    def time_slots(self, request, documentTypeId: str, documentNumber: str):
+        doctor = doctor_by_path(documentTypeId, documentNumber)
+        raw_date, used = query_param(request.query_params, "date")
+        if not raw_date:
+            raise ValidationError({"date": ["This query parameter is required (YYYY-MM-DD)."]}, code="required")
+        first_day = parse_date(raw_date, field=used)
+        raw_days, used_days = query_param(request.query_params, "days")
+        days = 1
+        if raw_days not in (None, ""):
+            if not raw_days.isdigit() or not 1 <= int(raw_days) <= availability.MAX_DAYS:
+                raise ValidationError({used_days: ["A whole number from 1 to 31."]}, code="out_of_range")
+            days = int(raw_days)
+        raw_full, _ = query_param(request.query_params, "includeFull")
+        include_full = str(raw_full).lower() in ("true", "1", "yes")
+        zone = request_zone(request)
+        slots = availability.time_slots(
+            doctor=doctor, first_day=first_day, days=days, zone=zone, include_full=include_full
+        )
+        payload = {"doctor": doctor, "timeZone": request.tenant.timezone, "slots": slots}
+        return Response(TimeSlotsSerializer(payload, context={"zone": zone}).data)
+
+    @schema.DOCTOR_AVAILABILITY_CHECK
+    def check(self, request, documentTypeId: str, documentNumber: str):
+        doctor = doctor_by_path(documentTypeId, documentNumber)
+        zone = request_zone(request)
+        bounds = {}
+        for name in ("start", "end"):
+            raw, used = query_param(request.query_params, name)
+            if not raw:
+                raise ValidationError({name: ["This query parameter is required."]}, code="required")
+            bounds[name] = parse_instant(raw, zone, field=used)
+        if bounds["end"] <= bounds["start"]:
+            raise ValidationError({"end": ["Must be after start."]}, code="invalid")
+        result = availability.check_availability(doctor=doctor, start=bounds["start"], end=bounds["end"], zone=zone)
+        return Response(AvailabilityCheckSerializer(result).data)
+
+    @schema.DOCTOR_AVAILABILITY_LIST_CLOSED
+    def list_closed(self, request):
+        raw, used = query_param(request.query_params, "year")
+        if raw not in (None, "") and not (raw.isdigit() and 2000 <= int(raw) <= 2100):
+            raise ValidationError({used: ["A year from 2000 to 2100."]}, code="invalid")
+        days = selectors.closed_day_list(year=int(raw) if raw else None)
+        return Response(ClosedDaySerializer(days, many=True).data)
+
+    @schema.DOCTOR_AVAILABILITY_CREATE_CLOSED
+    def create_closed(self, request):
+        data = validated_body(request, ClosedDaySerializer)
+        closed = services.closed_day_create(tenant=request.tenant, day=data["date"], name=data["name"])
+        return Response(ClosedDaySerializer(closed).data, status=status.HTTP_201_CREATED)
+
+    @schema.DOCTOR_AVAILABILITY_DELETE_CLOSED
+    def delete_closed(self, request, pk: str):
+        services.closed_day_delete(closed_day=selectors.closed_day_get(closed_day_id=uuid_param(pk)))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @schema.DOCTOR_AVAILABILITY_LOAD_HOLIDAYS
+    def load_holidays(self, request):
+        data = validated_body(request, HolidayLoadSerializer)
+        added = services.holidays_load(tenant=request.tenant, year=data["year"])
+        return Response(ClosedDaySerializer(added, many=True).data, status=status.HTTP_201_CREATED)
