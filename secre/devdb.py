@@ -52,6 +52,27 @@ def data_root() -> Path:
     return Path(os.environ.get("SECRE_DEVDB_DIR", PROJECT_ROOT / ".secre")).resolve()
 
 
+# The development keys the make targets keep in the data folder (Makefile: DEV_KEYS), by setting.
+DEVELOPMENT_KEY_FILES = {
+    "SECRET_KEY": "secret-key",
+    "WEBHOOK_SECRETS_KEYS": "webhook-secrets-key",
+    "FIELD_ENCRYPTION_KEYS": "field-encryption-key",
+}
+
+
+def development_value(setting: str) -> str | None:
+    """A development key for ``setting`` from the data folder, so that ``python manage.py ...`` works in
+    a checkout after ``make run`` or ``make test`` with nothing exported. Only without DATABASE_URL
+    (the embedded database is development's); production always sets its own and never reads these."""
+    if os.environ.get("DATABASE_URL"):
+        return None
+    path = data_root() / DEVELOPMENT_KEY_FILES[setting]
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
 def pgdata() -> Path:
     return data_root() / "pgdata"
 
@@ -214,6 +235,19 @@ def provision(admin_url: str | None) -> None:
         as_server_user=False,
         stdout=subprocess.DEVNULL,
     )
+
+
+def run_in_process(function) -> object:
+    """Call ``function()`` with the embedded server available (started for it, stopped after, unless it
+    was already running); with DATABASE_URL set it is simply called. For ``manage.py``."""
+    started = False
+    if not os.environ.get("DATABASE_URL") and not is_running():
+        started = start()
+    try:
+        return function()
+    finally:
+        if started:
+            stop()
 
 
 def run_with_database(command: list[str]) -> int:

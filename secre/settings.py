@@ -17,7 +17,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-secre-development-key-do-not-use-in-production"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
+# Without DATABASE_URL (development on the embedded database) the make targets' keys in .secre/ are
+# the defaults, so `python manage.py shell` works as Django users expect; production sets its own.
+SECRET_KEY = env.str("SECRET_KEY", default=devdb.development_value("SECRET_KEY") or INSECURE_DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the insecure default and DEBUG is off: set SECRET_KEY (or DEBUG=true for development)."
@@ -242,7 +244,9 @@ if RATELIMIT_ENABLED:
 # Webhooks (webhooks/): signing secrets are encrypted with these Fernet keys (the first encrypts, all
 # decrypt; required by `check --deploy`; make targets generate one in .secre/). Private addresses are
 # refused unless allowed (tests, a local n8n).
-WEBHOOK_SECRETS_KEYS = env.list("WEBHOOK_SECRETS_KEYS", default=[])
+WEBHOOK_SECRETS_KEYS = env.list(
+    "WEBHOOK_SECRETS_KEYS", default=[key for key in [devdb.development_value("WEBHOOK_SECRETS_KEYS")] if key]
+)
 OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", default=False)
 # A CA bundle (PEM file) for outbound TLS instead of the system's, e.g. a private CA; empty: the system's.
 OUTBOUND_CA_CERTS = env.str("OUTBOUND_CA_CERTS", default="")
@@ -269,7 +273,9 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Personal free text, event payloads and stored responses are encrypted at rest with these Fernet keys
 # (secre/encryption.py; the first encrypts, all decrypt; required: make targets generate one in .secre/).
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS", default=[key for key in [devdb.development_value("FIELD_ENCRYPTION_KEYS")] if key]
+)
 
 # Phone numbers are stored in E.164; national numbers are read in this region (ISO 3166 alpha-2).
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CO")

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_settings(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL")}
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
@@ -24,11 +24,53 @@ def _load_settings(**env) -> subprocess.CompletedProcess:
     )
 
 
-def test_debug_off_refuses_the_default_secret_key():
-    refused = _load_settings(DEBUG="false")
+PRODUCTION_DATABASE = "postgresql://secre_app:x@db.internal:5432/secre"
+
+
+def test_debug_off_refuses_the_default_secret_key_in_production():
+    refused = _load_settings(DEBUG="false", DATABASE_URL=PRODUCTION_DATABASE)
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
-    assert _load_settings(DEBUG="false", SECRET_KEY="a-real-secret").returncode == 0
-    assert _load_settings(DEBUG="true").returncode == 0
+    assert _load_settings(DEBUG="false", SECRET_KEY="a-real-secret", DATABASE_URL=PRODUCTION_DATABASE).returncode == 0
+    assert _load_settings(DEBUG="true", DATABASE_URL=PRODUCTION_DATABASE).returncode == 0
+
+
+def _python_manage(*args: str) -> subprocess.CompletedProcess:
+    """``python manage.py ...`` as a Django user runs it: nothing of Secre's exported."""
+    names = ("SECRET_KEY", "WEBHOOK_SECRETS_KEYS", "FIELD_ENCRYPTION_KEYS", "SECRE_DEVELOPMENT", "DEBUG")
+    clean = {k: v for k, v in os.environ.items() if k not in names and not k.startswith("DATABASE")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_python_manage_py_finds_the_development_keys_and_database():
+    from secre import devdb
+
+    keys = {name: (devdb.data_root() / file).read_text().strip() for name, file in devdb.DEVELOPMENT_KEY_FILES.items()}
+    script = (
+        "from django.conf import settings; from django.db import connection; connection.ensure_connection();"
+        " print(settings.SECRET_KEY, settings.WEBHOOK_SECRETS_KEYS[0], settings.FIELD_ENCRYPTION_KEYS[0])"
+    )
+    result = _python_manage("shell", "-c", script)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        keys["SECRET_KEY"],
+        keys["WEBHOOK_SECRETS_KEYS"],
+        keys["FIELD_ENCRYPTION_KEYS"],
+    ]
+
+
+def test_commands_without_a_database_start_none():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("secre_manage", ROOT / "manage.py")
+    manage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(manage)
+    assert not manage._needs_database(["manage.py", "collectstatic", "--no-input"])
+    assert not manage._needs_database(["manage.py", "check", "--deploy"])
+    assert not manage._needs_database(["manage.py", "--help"])
+    assert manage._needs_database(["manage.py", "check", "--database", "default"])
+    assert manage._needs_database(["manage.py", "shell"]) and manage._needs_database(["manage.py", "createsuperuser"])
 
 
 SAFE = {
@@ -129,7 +171,7 @@ def _listening(port: int, seconds: float) -> bool:
 
 
 def test_gunicorn_refuses_to_start_on_an_unsafe_configuration_unless_in_development():
-    refused = _gunicorn(SECRET_KEY="compose-dev-only-INSECURE-secret-key")
+    refused = _gunicorn(SECRET_KEY="compose-dev-only-INSECURE-secret-key", DATABASE_URL=PRODUCTION_DATABASE)
     output, _ = refused.communicate(timeout=60)
     assert refused.returncode != 0 and "tenants.E010" in output and "webhooks.E001" in output
     assert not _listening(refused.port, 0.5)

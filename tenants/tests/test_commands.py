@@ -6,7 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from patients.management.commands.seed_demo import DEMO_TENANT_ID
+from appointments.management.commands.seed_demo import DEMO_TENANT_ID
+from appointments.models import AvailabilityRule, Doctor
 from patients.models import Patient
 from tenants.api_keys import resolve_api_key
 from tenants.context import tenant_context
@@ -76,4 +77,20 @@ def test_seed_demo_is_idempotent(tmp_path, settings):
     with tenant_context(DEMO_TENANT_ID):
         assert Patient.objects.count() == 3
         assert TenantAPIKey.objects.count() == 1
-    assert "curl -X POST" in run("seed_demo")
+        assert Doctor.objects.get().document_number == "99999999"
+        (rule,) = AvailabilityRule.objects.all()
+        assert (rule.day_of_week, rule.start_time.hour, rule.end_time.hour, rule.appointment_duration_minutes) == (
+            4,
+            9,
+            17,
+            30,
+        )
+    printed = run("seed_demo")
+    assert "curl -X POST" in printed and "/v1/doctor-availability/time-slots/1/99999999?date=" in printed
+    # The printed time-slots line answers with slots.
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=first["apiKey"])
+    url = printed.split("curl '")[-1].split("'")[0].replace("http://127.0.0.1:8000", "")
+    assert len(client.get(url).json()["slots"]) == 16
