@@ -21,6 +21,32 @@ class AmbiguousLocalTime(Problem):
     default_detail = "This local time happens twice in the clinic's time zone; send it with an offset."
 
 
+class InvalidInterval(Problem):
+    """400: the appointment's end is not after its start, or it lasts more than 24 hours."""
+
+    default_code = "validation_error"
+    title = "Validation failed"
+    default_detail = "The appointment's interval is not valid."
+
+    def __init__(self, detail: str | None = None, **extra):
+        extra.setdefault(
+            "errors", [{"field": "endAppointment", "message": detail or self.default_detail, "code": "invalid"}]
+        )
+        super().__init__(detail, **extra)
+
+
+class InvalidInitialState(Problem):
+    """400 naming ``state``: a new appointment is scheduled or confirmed."""
+
+    default_code = "validation_error"
+    title = "Validation failed"
+    default_detail = "A new appointment is scheduled or confirmed."
+
+    def __init__(self, detail: str | None = None, **extra):
+        extra.setdefault("errors", [{"field": "state", "message": detail or self.default_detail, "code": "invalid"}])
+        super().__init__(detail, **extra)
+
+
 class InvalidTransition(Problem):
     """409: the appointment's state cannot move there; ``allowedTransitions`` lists where it can."""
 

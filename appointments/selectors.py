@@ -7,8 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 
 from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clinic, ClosedDay, Doctor
+from patients.selectors import patient_find_by_document
 from secre.problems import NotFound
 
 
@@ -97,11 +99,10 @@ def clinic_list() -> QuerySet[Clinic]:
     return Clinic.objects.order_by("name")
 
 
-def appointment_get(*, appointment_id: UUID, for_update: bool = False) -> Appointment:
-    """Raises NotFound (404) for a missing id and for another tenant's id alike."""
+def appointment_get(*, appointment_id: UUID) -> Appointment:
+    """Raises NotFound (404) for a missing id and for another tenant's id alike. (The services lock
+    the row themselves when they change it.)"""
     queryset = Appointment.objects.select_related("patient", "doctor")
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
     try:
         return queryset.get(pk=appointment_id)
     except Appointment.DoesNotExist:
@@ -128,3 +129,40 @@ def appointment_list(*, filters: dict[str, Any]) -> QuerySet[Appointment]:
     if "state" in filters:
         queryset = queryset.filter(state=filters["state"])
     return queryset
+
+
+def doctor_from_reference(reference: dict[str, Any], *, current: Doctor | None = None) -> Doctor:
+    """The tenant's doctor named by a ``{"document_type_id", "document_number"}`` reference (either part
+    may be missing on a change: ``current``'s is kept). ValidationError (400) naming
+    ``doctorDocumentNumber`` when there is none."""
+    type_id = reference.get("document_type_id", getattr(current, "document_type_id", None))
+    number = reference.get("document_number", getattr(current, "document_number", None))
+    doctor = doctor_find_by_document(document_type_id=type_id, document_number=number) if type_id and number else None
+    if doctor is None:
+        raise ValidationError(
+            {"doctorDocumentNumber": ["No doctor with this document in this clinic."]}, code="does_not_exist"
+        )
+    return doctor
+
+
+def appointment_parties(*, data: dict[str, Any], current: Appointment | None = None) -> dict[str, Any]:
+    """``data`` with its ``patient`` and ``doctor`` references (documents) replaced by the tenant's rows.
+    ValidationError (400) naming ``patientDocumentNumber`` / ``doctorDocumentNumber`` for each one that
+    does not exist in the tenant."""
+    data = dict(data)
+    errors = {}
+    for role, finder in (("patient", patient_find_by_document), ("doctor", doctor_find_by_document)):
+        reference = data.pop(role, None)
+        if reference is None:
+            continue
+        existing = getattr(current, role, None)
+        type_id = reference.get("document_type_id", getattr(existing, "document_type_id", None))
+        number = reference.get("document_number", getattr(existing, "document_number", None))
+        found = finder(document_type_id=type_id, document_number=number) if type_id and number else None
+        if found is None:
+            errors[f"{role}DocumentNumber"] = [f"No {role} with this document in this clinic."]
+        else:
+            data[role] = found
+    if errors:
+        raise ValidationError(errors, code="does_not_exist")
+    return data

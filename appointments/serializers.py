@@ -10,14 +10,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appointments import lifecycle
-from appointments.availability import MAX_APPOINTMENT_DURATION
 from appointments.catalogs import is_known_code
 from appointments.models import Appointment, Clinic
-from appointments.selectors import doctor_find_by_document
 from appointments.times import parse_instant, to_utc_z
 from patients.models import DocumentType
-from patients.selectors import patient_find_by_document
 from patients.serializers import DOCUMENT_NUMBER
 from secre.custom_fields import validate_custom_fields
 
@@ -149,32 +145,9 @@ class AppointmentSerializer(serializers.Serializer):
             )
         return value
 
-    def validate(self, attrs):
-        instance: Appointment | None = self.context.get("instance")
-        errors = {}
-        for role, finder in (("patient", patient_find_by_document), ("doctor", doctor_find_by_document)):
-            given = attrs.pop(role, None)
-            if given is None:
-                continue
-            current = getattr(instance, role, None)
-            type_id = given.get("document_type_id", getattr(current, "document_type_id", None))
-            number = given.get("document_number", getattr(current, "document_number", None))
-            found = finder(document_type_id=type_id, document_number=number) if type_id and number else None
-            if found is None:
-                errors[f"{role}DocumentNumber"] = [f"No {role} with this document in this clinic."]
-            else:
-                attrs[role] = found
-        start = attrs.get("start", getattr(instance, "start", None))
-        end = attrs.get("end", getattr(instance, "end", None))
-        if start is not None and end is not None and end <= start:
-            errors["endAppointment"] = ["Must be after startAppointment."]
-        elif start is not None and end is not None and end - start > MAX_APPOINTMENT_DURATION:
-            errors["endAppointment"] = ["An appointment lasts at most 24 hours."]
-        if instance is None and attrs.get("state", "scheduled") not in lifecycle.INITIAL_STATES:
-            errors["state"] = ["A new appointment is scheduled or confirmed."]
-        if errors:
-            raise serializers.ValidationError(errors, code="invalid")
-        return attrs
+    # The patient and doctor are named by document: ``patient``/``doctor`` in the validated data are
+    # ``{"document_type_id", "document_number"}`` references, which the view resolves in the tenant
+    # (selectors.appointment_parties); the booking rules themselves are the services'.
 
 
 class AppointmentFilterSerializer(serializers.Serializer):
@@ -204,24 +177,12 @@ class CancelSerializer(serializers.Serializer):
 
 
 class DoctorDocumentMixin(serializers.Serializer):
-    """``doctorDocumentTypeId`` + ``doctorDocumentNumber`` naming the tenant's doctor (write), echoed back."""
+    """``doctorDocumentTypeId`` + ``doctorDocumentNumber`` naming the tenant's doctor (write: a
+    ``doctor`` reference the view resolves with selectors.doctor_from_reference), echoed back."""
 
     doctorDocumentTypeId = serializers.IntegerField(source="doctor.document_type_id", min_value=1, max_value=32767)
     doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
     doctorId = serializers.UUIDField(source="doctor.id", read_only=True)
-
-    def validate(self, attrs):
-        given = attrs.pop("doctor", None)
-        if given is not None:
-            doctor = doctor_find_by_document(
-                document_type_id=given.get("document_type_id"), document_number=given.get("document_number")
-            )
-            if doctor is None:
-                raise serializers.ValidationError(
-                    {"doctorDocumentNumber": ["No doctor with this document in this clinic."]}, code="does_not_exist"
-                )
-            attrs["doctor"] = doctor
-        return attrs
 
 
 class AvailabilityRuleSerializer(DoctorDocumentMixin):
@@ -242,7 +203,6 @@ class AvailabilityRuleSerializer(DoctorDocumentMixin):
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
 
     def validate(self, attrs):
-        attrs = super().validate(attrs)
         instance = self.context.get("instance")
         start = attrs.get("start_time", getattr(instance, "start_time", None))
         end = attrs.get("end_time", getattr(instance, "end_time", None))
@@ -265,7 +225,6 @@ class BlockedTimeSerializer(DoctorDocumentMixin):
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
 
     def validate(self, attrs):
-        attrs = super().validate(attrs)
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": ["Must be after start."]}, code="invalid")
         return attrs

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from secre.problems import AuthenticationFailed
 from tenants.bypass import operator_access
+from tenants.errors import ApiKeyNotRotatable
 from tenants.key_resolvers import PLATFORM_RESOLVER, RESOLVER
 from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey
 from tenants.scopes import DEFAULT_SCOPES
@@ -135,6 +136,14 @@ def api_key_create(
     )
 
 
+def api_key_update(*, api_key: TenantAPIKey, name: str, expires_at: datetime | None) -> TenantAPIKey:
+    """Rename a key or change when it expires (a revoked key stays revoked)."""
+    api_key.name = name
+    api_key.expiry_date = expires_at
+    api_key.save(update_fields=["name", "expiry_date"])
+    return api_key
+
+
 def api_key_revoke(*, api_key: TenantAPIKey) -> TenantAPIKey:
     """Revoke a key at once; final (the package refuses un-revoking)."""
     if not api_key.revoked:
@@ -145,8 +154,11 @@ def api_key_revoke(*, api_key: TenantAPIKey) -> TenantAPIKey:
 
 
 def api_key_rotate(*, api_key: TenantAPIKey, grace: timedelta = timedelta(0)) -> tuple[TenantAPIKey, str]:
-    """Create a successor (new id and secret, same name) and let ``api_key`` expire after ``grace``
-    (0: at once). Returns the successor and its plaintext."""
+    """Create a successor (new id and secret, same name and scopes) and let ``api_key`` expire after
+    ``grace`` (0: at once). Returns the successor and its plaintext. ApiKeyNotRotatable (409) for a
+    revoked key: create a new one instead."""
+    if api_key.revoked:
+        raise ApiKeyNotRotatable()
     successor, plaintext = api_key_create(tenant=api_key.tenant, name=api_key.name, scopes=api_key.scopes)
     expires = timezone.now() + grace
     if api_key.expiry_date is None or api_key.expiry_date > expires:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from secre.problems import NotFound
 from tenants.bypass import operator_access
+from tenants.context import tenant_context
 from tenants.models import Tenant, TenantAPIKey
 
 
@@ -18,8 +19,9 @@ def tenant_list_all() -> list[Tenant]:
 
 
 def tenant_get(*, tenant_id: UUID) -> Tenant:
-    """The tenant row, read in its own tenant context (the caller opens it). NotFound (404) otherwise."""
-    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    """The tenant row, read in its own tenant context. NotFound (404) otherwise."""
+    with tenant_context(tenant_id):
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         raise NotFound("No tenant with this id.")
     return tenant

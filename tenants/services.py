@@ -9,16 +9,18 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 from uuid_utils.compat import uuid7
 
 from secre import encryption
+from secre.problems import NotFound
 from tenants import roles
+from tenants.api_keys import api_key_create
 from tenants.auth import username_available
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
-from tenants.models import ConsoleSession, IdempotentRequest, Tenant, User
+from tenants.models import ConsoleSession, IdempotentRequest, Tenant, TenantAPIKey, User
 
 USERNAME_TAKEN = "This username is not available."
 
@@ -39,14 +41,31 @@ def tenant_create(*, name: str, timezone: str | None = None, tenant_id: UUID | N
     return tenant
 
 
-def tenant_update(*, tenant: Tenant, data: dict) -> Tenant:
-    """Change name, time zone or ``is_active`` (False: its keys stop working at once, since every
-    request checks the tenant). Runs in the tenant's own context. Raises django ValidationError."""
-    for attr, value in data.items():
-        setattr(tenant, attr, value)
-    tenant.full_clean()
-    tenant.save(update_fields=list(data))
+def tenant_update(*, tenant_id: UUID, data: dict) -> Tenant:
+    """Change name, time zone, rate limit, reminder lead or ``is_active`` (False: its keys stop working
+    at once, since every request checks the tenant), on the row locked, in the tenant's own context.
+    NotFound (404) for an unknown id; django ValidationError on bad values."""
+    with tenant_context(tenant_id):
+        tenant = Tenant.objects.select_for_update().filter(pk=tenant_id).first()
+        if tenant is None:
+            raise NotFound("No tenant with this id.")
+        for attr, value in data.items():
+            setattr(tenant, attr, value)
+        tenant.full_clean()
+        tenant.save(update_fields=list(data))
     return tenant
+
+
+def tenant_bootstrap(
+    *, name: str, timezone: str | None, key_name: str, scopes: list[str] | None = None
+) -> tuple[Tenant, TenantAPIKey, str]:
+    """A tenant and its first API key, in one transaction (seed 001's bootstrap). Returns the tenant,
+    the key and its plaintext (shown once). Raises django ValidationError on a bad name or zone."""
+    with transaction.atomic():
+        tenant = tenant_create(name=name, timezone=timezone)
+        with tenant_context(tenant.id):
+            api_key, plaintext = api_key_create(tenant=tenant, name=key_name, scopes=scopes)
+    return tenant, api_key, plaintext
 
 
 def staff_create(

@@ -15,8 +15,6 @@ from secre.dialects import validated_body
 from secre.openapi import NOT_FOUND, UNAUTHENTICATED, VALIDATION, problem
 from secre.path_params import uuid_param
 from tenants import api_keys, selectors, services
-from tenants.context import tenant_context
-from tenants.errors import ApiKeyNotRotatable
 from tenants.idempotency import mark_secret
 from tenants.permissions import HasPlatformKey
 from tenants.scopes import ADMIN
@@ -121,8 +119,6 @@ class ApiKeyViewSet(viewsets.ViewSet):
     def rotate(self, request, pk: str):
         api_key = selectors.api_key_get(api_key_id=uuid_param(pk))
         data = validated_body(request, RotateSerializer)
-        if api_key.revoked:
-            raise ApiKeyNotRotatable()
         successor, plaintext = api_keys.api_key_rotate(
             api_key=api_key, grace=timedelta(minutes=data["gracePeriodMinutes"])
         )
@@ -184,16 +180,12 @@ class PlatformTenantViewSet(viewsets.ViewSet):
         return Response(TenantSerializer(tenant).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
-        tenant_id = uuid_param(pk)
-        with tenant_context(tenant_id):
-            return Response(TenantSerializer(selectors.tenant_get(tenant_id=tenant_id)).data)
+        return Response(TenantSerializer(selectors.tenant_get(tenant_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):
         tenant_id = uuid_param(pk)
         data = validated_body(request, TenantSerializer, partial=True)
-        with tenant_context(tenant_id):
-            tenant = services.tenant_update(tenant=selectors.tenant_get(tenant_id=tenant_id), data=data)
-            return Response(TenantSerializer(tenant).data)
+        return Response(TenantSerializer(services.tenant_update(tenant_id=tenant_id, data=data)).data)
 
 
 class PlatformAdminViewSet(viewsets.ViewSet):
@@ -225,11 +217,12 @@ class PlatformAdminViewSet(viewsets.ViewSet):
     )
     def bootstrap(self, request):
         data = validated_body(request, BootstrapSerializer)
-        tenant = _create_tenant(data)
-        with tenant_context(tenant.id):
-            api_key, plaintext = api_keys.api_key_create(
-                tenant=tenant, name=data["apiKeyName"], scopes=data.get("scopes")
+        try:
+            tenant, api_key, plaintext = services.tenant_bootstrap(
+                name=data["name"], timezone=data.get("timezone"), key_name=data["apiKeyName"], scopes=data.get("scopes")
             )
+        except DjangoValidationError as exc:
+            raise ValidationError({"timezone": exc.messages}, code="invalid") from None
         return Response(
             {"tenant": TenantSerializer(tenant).data, "apiKey": _new_key_payload(api_key, plaintext)},
             status=status.HTTP_201_CREATED,

@@ -10,11 +10,10 @@ from secre.dialects import validated_body
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION
 from secre.pagination import StablePagination
 from secre.path_params import uuid_param
-from secre.problems import NotFound
 from tenants.idempotency import mark_secret
 from tenants.scopes import ADMIN
-from webhooks import delivery, services
-from webhooks.models import Delivery, WebhookEndpoint
+from webhooks import delivery, selectors, services
+from webhooks.models import WebhookEndpoint
 from webhooks.serializers import (
     DeliverySerializer,
     NewSecretSerializer,
@@ -24,10 +23,7 @@ from webhooks.serializers import (
 
 
 def _endpoint(pk: str) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.filter(pk=uuid_param(pk)).first()
-    if endpoint is None:
-        raise NotFound("No webhook endpoint with this id.")
-    return endpoint
+    return selectors.endpoint_get(endpoint_id=uuid_param(pk))
 
 
 def _with_secret(endpoint, secret: str, code: int) -> Response:
@@ -65,7 +61,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
-        return Response(WebhookEndpointSerializer(WebhookEndpoint.objects.order_by("created_at"), many=True).data)
+        return Response(WebhookEndpointSerializer(selectors.endpoint_list(), many=True).data)
 
     def create(self, request):
         data = validated_body(request, WebhookEndpointSerializer)
@@ -108,7 +104,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
     )
     def deliveries(self, request, pk: str):
         endpoint = _endpoint(pk)
-        queryset = Delivery.objects.filter(endpoint=endpoint).select_related("event").prefetch_related("attempt_log")
+        queryset = selectors.delivery_list(endpoint=endpoint)
         paginator = StablePagination(ordering="-created_at")
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DeliverySerializer(page, many=True).data)
@@ -119,9 +115,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         responses={202: DeliverySerializer, 404: NOT_FOUND},
     )
     def redeliver(self, request, pk: str):
-        found = Delivery.objects.select_related("event").filter(pk=uuid_param(pk)).first()
-        if found is None:
-            raise NotFound("No delivery with this id.")
+        found = selectors.delivery_get(delivery_id=uuid_param(pk))
         return Response(
             DeliverySerializer(delivery.delivery_redeliver(delivery=found)).data, status=status.HTTP_202_ACCEPTED
         )

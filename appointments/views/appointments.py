@@ -45,6 +45,7 @@ class AppointmentViewSet(viewsets.ViewSet):
             context=serializer_context(request),
         )
         overbook = overbook_requested(request, data)
+        data = selectors.appointment_parties(data=data)
         appointment = services.appointment_book(tenant=request.tenant, overbook=overbook, **data)
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
@@ -52,7 +53,7 @@ class AppointmentViewSet(viewsets.ViewSet):
         return Response(AppointmentSerializer(selectors.appointment_get(appointment_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):
-        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
         data = validated_body(
             request,
             AppointmentSerializer,
@@ -65,20 +66,21 @@ class AppointmentViewSet(viewsets.ViewSet):
         if request.data.get("actionType", request.data.get("action_type")) == "CANCEL":
             data.setdefault("state", Appointment.State.CANCELLED)
         overbook = overbook_requested(request, data)
+        data = selectors.appointment_parties(data=data, current=appointment)
         appointment = services.appointment_update(
             tenant=request.tenant, appointment=appointment, data=data, overbook=overbook
         )
         return Response(AppointmentSerializer(appointment).data)
 
     def destroy(self, request, pk: str):
-        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
         services.appointment_cancel(appointment=appointment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @schema.APPOINTMENT_CANCEL
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk: str):
-        appointment = selectors.appointment_get(appointment_id=uuid_param(pk), for_update=True)
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
         data = validated_body(request, CancelSerializer, event_type=EVENT_TYPE, allowed_actions={"CANCEL"})
         appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason"))
         return Response(AppointmentSerializer(appointment).data)

@@ -33,7 +33,8 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
     @schema.DOCTOR_AVAILABILITY_CREATE_RULE
     def create_rule(self, request):
         data = validated_body(request, AvailabilityRuleSerializer, context=serializer_context(request))
-        rule = services.availability_rule_create(tenant=request.tenant, doctor=data.pop("doctor"), data=data)
+        doctor = selectors.doctor_from_reference(data.pop("doctor"))
+        rule = services.availability_rule_create(tenant=request.tenant, doctor=doctor, data=data)
         return Response(AvailabilityRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @schema.DOCTOR_AVAILABILITY_LIST_RULES
@@ -48,7 +49,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
             request, AvailabilityRuleSerializer, partial=True, context=serializer_context(request, rule)
         )
         if "doctor" in data:
-            rule.doctor = data.pop("doctor")
+            data["doctor"] = selectors.doctor_from_reference(data.pop("doctor"), current=rule.doctor)
         rule = services.availability_rule_update(rule=rule, data=data)
         return Response(AvailabilityRuleSerializer(rule).data)
 
@@ -60,6 +61,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
     @schema.DOCTOR_AVAILABILITY_CREATE_BLOCKED
     def create_blocked(self, request):
         data = validated_body(request, BlockedTimeSerializer, context=serializer_context(request))
+        data["doctor"] = selectors.doctor_from_reference(data["doctor"])
         blocked = services.blocked_time_create(tenant=request.tenant, **data)
         return Response(
             BlockedTimeSerializer(blocked, context=serializer_context(request)).data, status=status.HTTP_201_CREATED

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 
 from tenants.api_keys import api_key_rotate
 from tenants.context import tenant_context
+from tenants.errors import ApiKeyNotRotatable
 from tenants.management.commands._lookup import api_key_in_context, parse_uuid
 from tenants.management.commands._output import OpsCommand
 
@@ -26,9 +27,10 @@ class Command(OpsCommand):
             raise CommandError("--grace-minutes cannot be negative.")
         with tenant_context(tenant_id):
             old = api_key_in_context(key_id)
-            if old.revoked:
-                raise CommandError(f"API key {key_id} is revoked; create a new one instead.")
-            successor, plaintext = api_key_rotate(api_key=old, grace=timedelta(minutes=options["grace_minutes"]))
+            try:
+                successor, plaintext = api_key_rotate(api_key=old, grace=timedelta(minutes=options["grace_minutes"]))
+            except ApiKeyNotRotatable:
+                raise CommandError(f"API key {key_id} is revoked; create a new one instead.") from None
         self.emit(
             options,
             f"Rotated API key {old.id} -> {successor.id}; the old key expires at {old.expiry_date.isoformat()}. "
