@@ -1,10 +1,13 @@
-"""Console screens of scheduling: doctors with their availability, appointments, catalogs."""
+"""Console screens of scheduling: doctors with their availability, appointments, catalogs.
 
-from zoneinfo import ZoneInfo
+Every write goes through appointments/services (tenants/console.py): the console keeps the API's rules
+(availability, capacity, lifecycle, overlapping rules, race-free booking), and a refusal is shown on the
+form. Appointments are clinical records: no role deletes one; they are cancelled, with a reason."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
@@ -20,9 +23,16 @@ from appointments.models import (
     Modality,
 )
 from patients.admin import PatientAdmin
-from secre.problems import Problem
 from tenants import roles
-from tenants.console import TenantScopedAdmin, TenantScopedInline, is_operator
+from tenants.console import (
+    ServiceRefused,
+    TenantScopedAdmin,
+    TenantScopedInline,
+    changed_data,
+    is_operator,
+    mark_formset_saved,
+    on_default,
+)
 
 DOCTOR_STATES = {Appointment.State.COMPLETED, Appointment.State.NO_SHOW}
 
@@ -70,6 +80,21 @@ class BlockedTimeInline(TenantScopedInline):
     fields = ("start", "end", "reason")
 
 
+INLINE_SERVICES = {
+    # inline model: (create, update, delete) of appointments/services, with the doctor they belong to
+    AvailabilityRule: (
+        lambda doctor, data: services.availability_rule_create(tenant=doctor.tenant, doctor=doctor, data=data),
+        lambda row, data: services.availability_rule_update(rule=row, data=data),
+        lambda row: services.availability_rule_delete(rule=row),
+    ),
+    BlockedTime: (
+        lambda doctor, data: services.blocked_time_create(tenant=doctor.tenant, doctor=doctor, **data),
+        lambda row, data: services.blocked_time_update(blocked_time=row, data=data),
+        lambda row: services.blocked_time_delete(blocked_time=row),
+    ),
+}
+
+
 @admin.register(Doctor)
 class DoctorAdmin(TenantScopedAdmin):
     list_display = ("document_number", "first_name", "first_last_name", "specialty", "is_active")
@@ -77,10 +102,42 @@ class DoctorAdmin(TenantScopedAdmin):
     list_filter = ("is_active", "specialty")
     inlines = [AvailabilityRuleInline, BlockedTimeInline]
 
+    def save_model(self, request, obj, form, change):
+        with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
+            if change:
+                doctor = self.service(on_default, instance=obj)
+                saved = self.service(services.doctor_update, doctor=doctor, data=changed_data(form))
+            else:
+                data = changed_data(form, names=[name for name in form.cleaned_data if name != "tenant"])
+                saved = self.service(services.doctor_create, tenant=self.row_tenant(request, obj, form), data=data)
+        obj.pk, obj.tenant_id, obj._state.adding = saved.pk, saved.tenant_id, False
+
+    def save_formset(self, request, form, formset, change):
+        """Weekly rules and blocked time through their services (the overlap rule, under the doctor's lock)."""
+        create, update, delete = INLINE_SERVICES[formset.model]
+        with self.in_row_tenant(request, form.instance.tenant_id):
+            doctor = Doctor.objects.get(pk=form.instance.pk)
+            for row_form in formset.deleted_forms:
+                if not row_form.instance._state.adding:
+                    self.service(delete, row=on_default(row_form.instance))
+            for row_form in formset.forms:
+                if row_form in formset.deleted_forms or not row_form.has_changed():
+                    continue
+                names = [name for name in row_form.changed_data if name not in ("id", "DELETE", "doctor")]
+                data = changed_data(row_form, names=names)
+                if row_form.instance._state.adding:
+                    self.service(create, doctor=doctor, data=data)
+                else:
+                    self.service(update, row=on_default(row_form.instance), data=data)
+        mark_formset_saved(formset)
+
+    def delete_model(self, request, obj):
+        with self.in_row_tenant(request, obj.tenant_id):
+            self.service(services.doctor_delete, doctor=self.service(on_default, instance=obj))
+
 
 class AppointmentForm(forms.ModelForm):
-    """Books and changes through the scheduling services, so the console keeps the same rules as the
-    API (availability, capacity, lifecycle, race-free); their refusals become form errors."""
+    """What staff book and change; the scheduling services decide (tenants/console.py)."""
 
     class Meta:
         model = Appointment
@@ -95,24 +152,13 @@ class AppointmentForm(forms.ModelForm):
             "state",
             "notification_state",
             "comment",
+            "cancellation_reason",
             "notes",
         )
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        data = {name: cleaned[name] for name in self.changed_data if name in cleaned}
-        try:
-            if self.instance.pk is None:
-                tenant = self.request_tenant or cleaned["patient"].tenant
-                booked = services.appointment_book(tenant=tenant, **cleaned)
-                self.instance = booked
-            elif data:
-                services.appointment_update(tenant=self.instance.tenant, appointment=self.instance, data=data)
-        except Problem as exc:
-            raise ValidationError(str(exc.detail)) from None
-        return cleaned
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
 
 
 @admin.register(Appointment)
@@ -154,9 +200,8 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
             queryset = queryset.filter(doctor__user=request.user)
         return queryset
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.request_tenant = None if is_operator(request) else request.user.tenant
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
         if doctor_only(request) and "state" in form.base_fields:
             allowed = {obj.state, *(lifecycle.TRANSITIONS[obj.state] & DOCTOR_STATES)} if obj else set()
             form.base_fields["state"].choices = [c for c in Appointment.State.choices if c[0] in allowed]
@@ -168,25 +213,59 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
         return super().get_readonly_fields(request, obj)
 
     def has_add_permission(self, request):
-        # Operators read every clinic's agenda; booking happens in the clinic's own context.
+        # Operators read and change every clinic's agenda; booking happens in the clinic's own console.
         return not doctor_only(request) and not is_operator(request) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):
-        return not is_operator(request) and super().has_change_permission(request, obj)
+    def has_delete_permission(self, request, obj=None):
+        return False  # clinical records are kept: cancel instead
 
     def save_model(self, request, obj, form, change):
-        pass  # saved by the scheduling services in AppointmentForm.clean()
+        """Book or change through the scheduling services (availability, capacity, lifecycle, locks)."""
+        with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
+            if change:
+                appointment = self.service(on_default, instance=obj)
+                data = changed_data(form)
+                saved = self.service(
+                    services.appointment_update, tenant=appointment.tenant, appointment=appointment, data=data
+                )
+            else:
+                data = changed_data(form, names=[name for name in form.cleaned_data if name != "tenant"])
+                saved = self.service(services.appointment_book, tenant=self.row_tenant(request, obj, form), **data)
+        obj.pk, obj._state.adding = saved.pk, False
 
-    def _zone(self, appointment: Appointment) -> ZoneInfo:
-        return appointment.tenant.zone
+    @admin.action(description="Cancel selected appointments (with a reason)", permissions=["change"])
+    def cancel_appointments(self, request, queryset):
+        """Ask for the reason, then cancel each active appointment through the service."""
+        form = CancelForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Cancel appointments",
+                "opts": self.model._meta,
+                "appointments": list(queryset),
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/appointments/cancel_selected.html", context)
+        reason = form.cleaned_data["reason"]
+
+        def cancel(appointment):
+            fresh = on_default(appointment)
+            if not lifecycle.is_active(fresh.state):
+                raise ServiceRefused(f"an appointment already {fresh.state}")
+            self.service(services.appointment_cancel, appointment=fresh, reason=reason)
+
+        done, refused = self.each_refused(request, queryset, cancel)
+        self.report(request, done=done, done_message="Cancelled {count} appointment(s).", refused=refused)
+        return None
 
     @admin.display(description="Start (clinic time)", ordering="start")
     def local_start(self, appointment: Appointment) -> str:
-        return appointment.start.astimezone(self._zone(appointment)).strftime("%Y-%m-%d %H:%M")
+        return appointment.start.astimezone(appointment.tenant.zone).strftime("%Y-%m-%d %H:%M")
 
     @admin.display(description="End", ordering="end")
     def local_end(self, appointment: Appointment) -> str:
-        return appointment.end.astimezone(self._zone(appointment)).strftime("%H:%M")
+        return appointment.end.astimezone(appointment.tenant.zone).strftime("%H:%M")
 
     @admin.display(description="Patient", ordering="patient__first_last_name")
     def patient_name(self, appointment: Appointment) -> str:
@@ -196,27 +275,93 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
     def doctor_name(self, appointment: Appointment) -> str:
         return f"{appointment.doctor.first_name} {appointment.doctor.first_last_name}"
 
-    @admin.action(description="Cancel selected appointments", permissions=["change"])
-    def cancel_appointments(self, request, queryset):
-        cancelled = 0
-        for appointment in queryset:
-            if lifecycle.is_active(appointment.state):
-                services.appointment_cancel(appointment=appointment, reason="Cancelled in the console")
-                cancelled += 1
-        messages.success(request, f"Cancelled {cancelled} appointment(s).")
-
 
 @admin.register(Clinic)
 class ClinicAdmin(TenantScopedAdmin):
+    """Places of care. Never deleted (appointments name them): deactivate instead."""
+
     list_display = ("name", "address", "is_active")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
+            if change:
+                clinic = self.service(on_default, instance=obj)
+                saved = self.service(services.clinic_update, clinic=clinic, data=changed_data(form))
+            else:
+                saved = self.service(
+                    services.clinic_create,
+                    tenant=self.row_tenant(request, obj, form),
+                    name=form.cleaned_data["name"],
+                    address=form.cleaned_data.get("address"),
+                )
+        obj.pk, obj._state.adding = saved.pk, False
 
 
 @admin.register(ClosedDay)
 class ClosedDayAdmin(TenantScopedAdmin):
+    """Days the clinic is closed: added and removed (a date is not changed: remove it and add another)."""
+
     list_display = ("date", "name", "source")
     list_filter = ("source",)
+    actions = ["reopen_days"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)  # the list, not the row
+
+    def save_model(self, request, obj, form, change):
+        with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
+            saved = self.service(
+                services.closed_day_create,
+                tenant=self.row_tenant(request, obj, form),
+                day=form.cleaned_data["date"],
+                name=form.cleaned_data["name"],
+                source=form.cleaned_data.get("source") or ClosedDay.Source.CLINIC,
+            )
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def delete_model(self, request, obj):
+        with self.in_row_tenant(request, obj.tenant_id):
+            self.service(services.closed_day_delete, closed_day=self.service(on_default, instance=obj))
+
+    @admin.action(description="Reopen the selected days", permissions=["delete"])
+    def reopen_days(self, request, queryset):
+        done, refused = self.each_refused(
+            request, queryset, lambda day: self.service(services.closed_day_delete, closed_day=on_default(day))
+        )
+        self.report(request, done=done, done_message="Reopened {count} day(s).", refused=refused)
+
+
+CATALOG_KINDS = {Modality: "modality", AppointmentType: "appointment_type"}
 
 
 @admin.register(Modality, AppointmentType)
 class CatalogAdmin(TenantScopedAdmin):
+    """The clinic's own codes, beside the defaults every clinic has. A code is not changed once
+    appointments may carry it: only its name is."""
+
     list_display = ("code", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
+            if change:
+                entry = self.service(on_default, instance=obj)
+                saved = self.service(services.catalog_entry_update, entry=entry, name=form.cleaned_data["name"])
+            else:
+                saved = self.service(
+                    services.catalog_entry_create,
+                    tenant=self.row_tenant(request, obj, form),
+                    kind=CATALOG_KINDS[type(obj)],
+                    code=form.cleaned_data["code"],
+                    name=form.cleaned_data["name"],
+                )
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def delete_model(self, request, obj):
+        with self.in_row_tenant(request, obj.tenant_id):
+            self.service(services.catalog_entry_delete, entry=self.service(on_default, instance=obj))

@@ -269,10 +269,16 @@ class Appointment(models.Model):
         permissions = [("export_appointment", "Can export appointments")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_appointment_tenant_id_id_uniq"),
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointments_appointment_window"),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="appointments_appointment_window",
+                violation_error_message="The end must be after the start.",
+            ),
             # At most 24 hours (appointments/availability.py MAX_APPOINTMENT_DURATION bounds queries).
             models.CheckConstraint(
-                condition=Q(end__lte=F("start") + timedelta(hours=24)), name="appointments_appointment_max_24h"
+                condition=Q(end__lte=F("start") + timedelta(hours=24)),
+                name="appointments_appointment_max_24h",
+                violation_error_message="An appointment lasts at most 24 hours.",
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="appointments_appointment_capacity"),
             models.CheckConstraint(

@@ -1,12 +1,13 @@
 """Console screens of patients: search by document, name or phone; appointments inline; exports."""
 
+import json_merge_patch
 from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
+from patients import services
 from patients.models import DocumentType, Eps, Gender, Patient
-from patients.services import patient_event_emit
-from tenants.console import TenantScopedAdmin
+from tenants.console import TenantScopedAdmin, changed_data, on_default
 
 
 class PatientResource(resources.ModelResource):
@@ -65,15 +66,34 @@ class PatientAdmin(ExportMixin, TenantScopedAdmin):
         """Show ``inline`` on the patient's page (registered by the app that owns its model)."""
         cls.inlines = [*cls.inlines, inline]
 
+    actions = ["delete_patients"]
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        patient_event_emit(obj, "patient.updated" if change else "patient.created")
+        """Through the API's services: duplicate documents, normalisation, audit and events alike."""
+        with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
+            if change:
+                patient = self.service(on_default, instance=obj)
+                data = changed_data(form)
+                if "custom_fields" in data:
+                    # The console edits the whole object; the service merges (RFC 7396): send the difference.
+                    data["custom_fields"] = json_merge_patch.create_patch(patient.custom_fields, data["custom_fields"])
+                saved = self.service(services.patient_update, patient=patient, data=data)
+            else:
+                data = changed_data(form, names=[name for name in form.cleaned_data if name != "tenant"])
+                saved = self.service(services.patient_create, tenant=self.row_tenant(request, obj, form), data=data)
+        obj.pk, obj._state.adding = saved.pk, False
 
     def delete_model(self, request, obj):
-        representation_id = obj.pk
-        super().delete_model(request, obj)
-        obj.pk = representation_id
-        patient_event_emit(obj, "patient.deleted")
+        with self.in_row_tenant(request, obj.tenant_id):
+            self.service(services.patient_delete, patient=self.service(on_default, instance=obj))
+
+    @admin.action(description="Delete selected patients (those without appointments)", permissions=["delete"])
+    def delete_patients(self, request, queryset):
+        """The API's rule for each patient: clinical records are kept, so patients with appointments stay."""
+        done, refused = self.each_refused(
+            request, queryset, lambda obj: self.service(services.patient_delete, patient=on_default(obj))
+        )
+        self.report(request, done=done, done_message="Deleted {count} patient(s).", refused=refused)
 
     @admin.display(description="Document", ordering="document_number")
     def document(self, patient: Patient) -> str:

@@ -37,7 +37,7 @@ def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
         raise PatientExists(existingPatientId=str(existing.pk))
     patient = Patient(tenant=tenant, **data)
     _save_unique(patient, force_insert=True)
-    patient_event_emit(patient, "patient.created")
+    _emit(patient, "patient.created")
     return patient
 
 
@@ -58,7 +58,7 @@ def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
         if other is not None and other.pk != patient.pk:
             raise PatientExists(existingPatientId=str(other.pk))
     _save_unique(patient)
-    patient_event_emit(patient, "patient.updated")
+    _emit(patient, "patient.updated")
     return patient
 
 
@@ -92,16 +92,14 @@ def patient_delete(*, patient: Patient) -> None:
     )
 
 
-def patient_event_emit(patient: Patient, event_type: str) -> None:
-    """The outbox event of a change (patient.created/updated/deleted), in the same transaction.
-    The services call it; so does the console, which saves through its own forms."""
+def _emit(patient: Patient, event_type: str) -> None:
+    """The outbox event of a change (patient.created/updated), in the same transaction."""
     event_emit(
         tenant_id=patient.tenant_id,
         type=event_type,
         object_type="patient",
         object_id=patient.pk,
         data=PatientSerializer(patient).data,
-        using=patient._state.db or "default",
     )
 
 

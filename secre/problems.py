@@ -103,7 +103,8 @@ def problem_body(
     if errors is not None:
         body["errors"] = errors
     if extra:
-        body.update(extra)
+        # A problem's own members are never overwritten by its extras.
+        body.update({name: value for name, value in extra.items() if name not in body or name == "errors"})
     return body
 
 

@@ -1,21 +1,26 @@
 """Console screens of tenancy: tenants (operators), staff users, API keys."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from rest_framework_api_key.admin import APIKey
 
-from tenants import roles
-from tenants.api_keys import api_key_create, api_key_revoke
+from tenants import api_keys, roles, services
 from tenants.auth import username_available
-from tenants.console import ConsoleDbMixin, NoAdminLogMixin, TenantScopedAdmin, is_operator
+from tenants.console import (
+    ConsoleDbMixin,
+    NoAdminLogMixin,
+    ServiceWriteMixin,
+    TenantScopedAdmin,
+    is_operator,
+    on_default,
+)
 from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey, User
 from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
-from tenants.services import USERNAME_TAKEN
 
 # The package's stock key model has no tenant; Secre never uses it.
 admin.site.unregister(APIKey)
@@ -44,19 +49,36 @@ class OperatorOnlyMixin:
 
 
 @admin.register(Group)
-class RoleAdmin(OperatorOnlyMixin, NoAdminLogMixin, ConsoleDbMixin, GroupAdmin):
+class RoleAdmin(OperatorOnlyMixin, NoAdminLogMixin, ServiceWriteMixin, ConsoleDbMixin, GroupAdmin):
     """Roles and their permissions: written by migrations and operators only (the runtime role may
     only read them)."""
 
+    def save_model(self, request, obj, form, change):
+        self.service(services.role_save, group=obj, permissions=form.cleaned_data.get("permissions", []))
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the permissions were set by role_save
+
 
 @admin.register(Tenant)
-class TenantAdmin(OperatorOnlyMixin, NoAdminLogMixin, ConsoleDbMixin, admin.ModelAdmin):
+class TenantAdmin(OperatorOnlyMixin, NoAdminLogMixin, ServiceWriteMixin, ConsoleDbMixin, admin.ModelAdmin):
     """Clinics, for platform operators: onboard, rename, deactivate (its keys stop at once)."""
 
     list_display = ("name", "id", "timezone", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name",)
     readonly_fields = ("id", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        """Through the platform API's services (each write in the clinic's own tenant context)."""
+        if not change:
+            created = self.service(services.tenant_create, name=obj.name, timezone=obj.timezone)
+            obj.pk, obj._state.adding = created.pk, False
+        data = {
+            name: form.cleaned_data[name] for name in form.changed_data if name not in ("name", "timezone") or change
+        }
+        if data:
+            self.service(services.tenant_update, tenant_id=obj.pk, data=data)
 
 
 class _GlobalUsernameMixin:
@@ -67,7 +89,7 @@ class _GlobalUsernameMixin:
         username = self.cleaned_data.get("username")
         unchanged = self.instance.pk is not None and username == self.instance.username
         if username and not unchanged and not username_available(username):
-            raise forms.ValidationError(USERNAME_TAKEN, code="unique")
+            raise forms.ValidationError(services.USERNAME_TAKEN, code="unique")
         return username
 
     def validate_unique(self):
@@ -87,14 +109,23 @@ class StaffChangeForm(_GlobalUsernameMixin, UserChangeForm):
     pass
 
 
+class StaffPasswordForm(AdminPasswordChangeForm):
+    """The console's password form, saving through the service."""
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data.get("set_usable_password", True) else None
+        return services.staff_password_set(user=self.user, password=password)
+
+
 @admin.register(User)
-class StaffUserAdmin(NoAdminLogMixin, ConsoleDbMixin, UserAdmin):
+class StaffUserAdmin(NoAdminLogMixin, ServiceWriteMixin, ConsoleDbMixin, UserAdmin):
     """Staff. An Owner manages the staff of their own clinic: the staff table is under row-level
     security, so their connection sees no other clinic's staff and can make no superuser or operator.
     Operators see and change everyone through the operator bypass."""
 
     add_form = StaffCreationForm
     form = StaffChangeForm
+    change_password_form = StaffPasswordForm
     list_display = ("username", "first_name", "last_name", "is_active", "last_login")
     operator_fieldsets = UserAdmin.fieldsets + (("Clinic", {"fields": ("tenant",)}),)
     owner_fieldsets = (
@@ -119,8 +150,12 @@ class StaffUserAdmin(NoAdminLogMixin, ConsoleDbMixin, UserAdmin):
     def save_model(self, request, obj, form, change):
         if not is_operator(request):
             obj.tenant_id = request.user.tenant_id
-            obj.is_superuser = False
-        super().save_model(request, obj, form, change)
+        self.service(
+            services.staff_save, user=obj, by_operator=is_operator(request), groups=form.cleaned_data.get("groups")
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # roles were set by staff_save
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
@@ -153,7 +188,7 @@ class TenantAPIKeyAdmin(TenantScopedAdmin):
             raise PermissionDenied
         form = ApiKeyCreateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            api_key, plaintext = api_key_create(
+            api_key, plaintext = api_keys.api_key_create(
                 tenant=request.user.tenant,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
@@ -178,11 +213,22 @@ class TenantAPIKeyAdmin(TenantScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        with self.in_row_tenant(request, obj.tenant_id):
+            api_key = self.service(on_default, instance=obj)
+            self.service(
+                api_keys.api_key_update,
+                api_key=api_key,
+                name=form.cleaned_data["name"],
+                expires_at=form.cleaned_data.get("expiry_date"),
+            )
+
     @admin.action(description="Revoke selected API keys (final)", permissions=["change"])
     def revoke_keys(self, request, queryset):
-        for api_key in queryset:
-            api_key_revoke(api_key=api_key)
-        messages.success(request, f"Revoked {queryset.count()} key(s).")
+        done, refused = self.each_refused(
+            request, queryset, lambda key: self.service(api_keys.api_key_revoke, api_key=on_default(key))
+        )
+        self.report(request, done=done, done_message="Revoked {count} key(s).", refused=refused)
 
 
 @admin.register(PlatformAPIKey)
@@ -191,13 +237,16 @@ class PlatformAPIKeyAdmin(OperatorOnlyMixin, NoAdminLogMixin, ConsoleDbMixin, ad
 
     list_display = ("name", "prefix", "created_at", "last_used_at", "revoked")
     fields = ("name", "prefix", "created_at", "last_used_at", "revoked", "revoked_at")
-    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked", "revoked_at")
+    readonly_fields = fields
     actions = ["revoke_keys"]
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only; revoking is the action
+
     @admin.action(description="Revoke selected platform keys (final)")
     def revoke_keys(self, request, queryset):
         for api_key in queryset:
-            api_key_revoke(api_key=api_key)
+            api_keys.api_key_revoke(api_key=api_key)  # a platform table: the operator path writes it

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from uuid_utils.compat import uuid7
 
@@ -116,6 +116,53 @@ def operator_create(*, username: str, password: str, superuser: bool = True, ema
     with operator_access() as alias:
         user.save(using=alias, force_insert=True)
     return user
+
+
+def staff_save(*, user: User, by_operator: bool, groups=None) -> User:
+    """Save a staff member's changes from the console (and set their roles when ``groups`` is given).
+
+    By a clinic's Owner: the user is staff of the Owner's own clinic and never a superuser — the rule
+    the database's restrictive policy keeps too; saved in that tenant's context. By a platform
+    operator: through the operator path (operators and superusers are written nowhere else). A
+    superuser has no clinic: ValidationError naming ``is_superuser`` otherwise.
+    """
+    if user.is_superuser and user.tenant_id is not None:
+        raise ValidationError({"is_superuser": "A superuser is a platform operator and belongs to no clinic."})
+    if by_operator:
+        with operator_access() as alias:
+            user.save(using=alias)
+            if groups is not None:
+                user.groups.set(groups)
+        return user
+    user.is_superuser = False
+    user.save(using=DEFAULT_DB_ALIAS)
+    if groups is not None:
+        user.groups.set(groups)
+    return user
+
+
+def staff_password_set(*, user: User, password: str | None) -> User:
+    """A new console password (Argon2), or none at all (``None``: the user cannot sign in with one),
+    saved on the user's own connection (the staff member's tenant, or the operator path)."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    if user.tenant_id is None:
+        with operator_access() as alias:
+            user.save(using=alias, update_fields=["password"])
+    else:
+        with tenant_context(user.tenant_id):
+            user.save(using=DEFAULT_DB_ALIAS, update_fields=["password"])
+    return user
+
+
+def role_save(*, group: Group, permissions) -> Group:
+    """A console role (a Django group) and its permissions: the operator role alone writes them."""
+    with operator_access() as alias:
+        group.save(using=alias)
+        group.permissions.set(permissions)
+    return group
 
 
 def idempotency_records_purge() -> int:

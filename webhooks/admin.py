@@ -1,10 +1,11 @@
 """Console screens of webhooks: endpoints (and why one is disabled), deliveries with a resend action."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from secre.problems import Problem
-from tenants.console import TenantScopedAdmin, TenantScopedInline
+from tenants.console import TenantScopedAdmin, TenantScopedInline, changed_data, on_default
+from webhooks import services
 from webhooks.delivery import delivery_redeliver
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.services import endpoint_url_check
@@ -48,6 +49,15 @@ class WebhookEndpointAdmin(TenantScopedAdmin):
     def has_add_permission(self, request):
         return False  # registered through the API, where the secret is shown once
 
+    def save_model(self, request, obj, form, change):
+        with self.in_row_tenant(request, obj.tenant_id):
+            endpoint = self.service(on_default, instance=obj)
+            self.service(services.endpoint_update, endpoint=endpoint, data=changed_data(form))
+
+    def delete_model(self, request, obj):
+        with self.in_row_tenant(request, obj.tenant_id):
+            self.service(services.endpoint_delete, endpoint=self.service(on_default, instance=obj))
+
     @admin.display(description="Plain http", boolean=True)
     def insecure_url(self, endpoint: WebhookEndpoint) -> bool:
         return endpoint.uses_plain_http
@@ -76,8 +86,15 @@ class DeliveryAdmin(TenantScopedAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what was sent; resending is the action
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed by the retention purge only
+
     @admin.action(description="Resend selected deliveries (same webhook-id)")
     def resend(self, request, queryset):
-        for delivery in queryset:
-            delivery_redeliver(delivery=delivery)
-        messages.success(request, f"Queued {queryset.count()} delivery(ies) again.")
+        done, refused = self.each_refused(
+            request, queryset, lambda delivery: self.service(delivery_redeliver, delivery=on_default(delivery))
+        )
+        self.report(request, done=done, done_message="Queued {count} delivery(ies) again.", refused=refused)

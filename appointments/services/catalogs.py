@@ -18,9 +18,10 @@ def catalog_entry_create(*, tenant: Tenant, kind: str, code: str, name: str):
     when the code is a default or already added."""
     model, defaults = CATALOGS[kind]
     if code in defaults or model.objects.filter(code=code).exists():
-        raise CatalogCodeExists(code=code)
+        raise CatalogCodeExists(catalogCode=code)
     entry = model(tenant=tenant, code=code, name=name)
-    with constraint_as({f"appointments_{model._meta.model_name}_code_uniq": lambda: CatalogCodeExists(code=code)}):
+    unique = f"appointments_{model._meta.model_name}_code_uniq"
+    with constraint_as({unique: lambda: CatalogCodeExists(catalogCode=code)}):
         entry.save(force_insert=True)
     return entry
 
