@@ -18,12 +18,12 @@ def django_db_setup(django_test_environment, django_db_blocker):
         owner = connections["owner"]
         original_name = owner.settings_dict["NAME"]
         test_name = owner.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        for alias in ("default", "console"):
+        for alias in ("default", "console", "signin"):
             connections[alias].close()
             connections[alias].settings_dict["NAME"] = test_name
     yield
     with django_db_blocker.unblock():
-        for alias in ("default", "console"):
+        for alias in ("default", "console", "signin"):
             connections[alias].close()
         owner.creation.destroy_test_db(original_name, verbosity=0)
 
@@ -74,7 +74,7 @@ def committed_db(django_db_setup, django_db_blocker):
     connection of the operator bypass). Such tests create tenants of their own; the rows stay until
     the test database is dropped at the end of the session, and RLS keeps them apart from the rest.
     """
-    for alias in ("default", "owner", "console"):  # never the development database
+    for alias in ("default", "owner", "console", "signin"):  # never the development database
         assert connections[alias].settings_dict["NAME"].startswith("test_"), alias
     with django_db_blocker.unblock():
         yield

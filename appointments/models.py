@@ -17,6 +17,7 @@ from django.db.models import F, Func, Q
 from uuid_utils.compat import uuid7
 
 from patients.models import DocumentType, Patient
+from secre.custom_fields import custom_fields_validator
 from secre.encryption import EncryptedTextField
 from tenants.models import Tenant
 
@@ -260,7 +261,7 @@ class Appointment(models.Model):
     # The doctor's clinical notes, written in the console (not exposed to API keys).
     notes = EncryptedTextField(null=True, blank=True)
     cancellation_reason = EncryptedTextField(max_length=500, null=True, blank=True)
-    custom_fields = models.JSONField(default=dict, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True, validators=[custom_fields_validator])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 from uuid_utils.compat import uuid7
 
+from secre.custom_fields import custom_fields_validator
 from tenants.models import Tenant
 
 
@@ -78,7 +79,7 @@ class Patient(models.Model):
     email = models.EmailField(max_length=254, null=True, blank=True)
     eps = models.ForeignKey(Eps, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     habeas_data = models.BooleanField(default=False)
-    custom_fields = models.JSONField(default=dict, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True, validators=[custom_fields_validator])
     name_search = models.GeneratedField(
         expression=NameSearch("first_name", "second_name", "first_last_name", "second_last_name"),
         output_field=TextField(),

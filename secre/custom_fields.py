@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import json_merge_patch
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 MAX_BYTES = 16_384
@@ -40,6 +41,13 @@ def _problem(value: Any) -> str | None:
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_BYTES:
         return "At most 16 KiB of JSON."
     return None
+
+
+def custom_fields_validator(value) -> None:
+    """The same bounds as a model field validator (the console's forms)."""
+    message = _problem(value)
+    if message is not None:
+        raise DjangoValidationError(message, code="too_large")
 
 
 def validate_custom_fields(value: dict) -> dict:

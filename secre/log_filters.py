@@ -28,16 +28,33 @@ _CONTEXT = "\nDuring handling of the above exception, another exception occurred
 
 
 class RedactRequestPath(logging.Filter):
-    """Route templates instead of raw paths in Django's request records (see the module docstring)."""
+    """Route templates instead of raw paths in Django's request records (see the module docstring):
+    every record of ``django.utils.log.log_response`` (``django.request``, ``django.security.csrf``,
+    ...), which carries ``request`` and ``status_code`` and puts the path last among its arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
         if request is None or not hasattr(request, "path_info"):
             return True
         route = route_template(request) or "[unrouted path]"
-        if record.name == "django.request" and isinstance(record.args, tuple) and record.args:
-            record.args = (*record.args[:-1], route)  # django.utils.log.log_response: the path comes last
+        from_log_response = hasattr(record, "status_code") or record.name == "django.request"
+        if from_log_response and isinstance(record.args, tuple) and record.args:
+            record.args = (*record.args[:-1], route)
         record.request = f"{request.method} {route}"
+        return True
+
+
+class RedactGunicornRequest(logging.Filter):
+    """gunicorn's own error lines quote what the client sent: the request line of an invalid request
+    (``Invalid request from ip=...: Invalid HTTP Version: '<name> HTTP/1.1'``) and the URI of a request
+    that failed. Keep the address and the fact, withhold the text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Invalid request from ip="):
+            record.msg, record.args = message.split(": ", 1)[0] + ": [request text withheld]", ()
+        elif message.startswith("Error handling request") and isinstance(record.args, tuple) and record.args:
+            record.args = (*record.args[:-1], "[uri withheld]")
         return True
 
 
@@ -73,9 +90,12 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 
 def safe_message(exc: BaseException) -> str:
-    """``str(exc)``, unless the exception is or wraps a database error: then only its SQLSTATE."""
+    """``str(exc)``, unless the exception is or wraps a database error (then only its SQLSTATE) or is
+    gunicorn's parse error of a request (whose message quotes the request line)."""
     if wraps_database_error(exc):
         return f"[database error message withheld; SQLSTATE {_sqlstate(exc) or 'unknown'}]"
+    if type(exc).__module__ == "gunicorn.http.errors":
+        return "[request text withheld]"
     return str(exc)
 
 

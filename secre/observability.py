@@ -22,7 +22,7 @@ from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
 from secre import acting
-from secre.log_filters import format_exception
+from secre.log_filters import RedactGunicornRequest, format_exception
 from secre.routes import route_template
 
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -86,6 +86,7 @@ class GunicornJsonLogger(glogging.Logger):
         for logger in (self.error_log, self.access_log):
             for handler in logger.handlers:
                 handler.setFormatter(json_formatter())
+        self.error_log.addFilter(RedactGunicornRequest())
 
     def access(self, resp, req, environ, request_time) -> None:
         if not self.access_log_enabled:

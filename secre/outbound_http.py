@@ -11,9 +11,14 @@ SSRF (server-side request forgery):
   the ``Host`` header carries it). A DNS answer that changes between the check and the connection
   (rebinding) therefore cannot aim a request inward, and no internal port is ever touched, so open and
   closed internal ports cannot be told apart.
-* Allowed: globally routable unicast addresses only (``ipaddress``' ``is_global``), after unwrapping
-  the IPv4 address inside IPv4-mapped (``::ffff:a.b.c.d``), 6to4 (``2002::/16``), NAT64
-  (``64:ff9b::/96``) and Teredo forms; site-local ``fec0::/10`` and multicast are refused too.
+* Allowed: globally routable unicast addresses only (``ipaddress``' ``is_global`` and an explicit list
+  of special-purpose networks), after unwrapping the IPv4 address inside IPv4-mapped
+  (``::ffff:a.b.c.d``), IPv4-compatible, IPv4-translated, 6to4 (``2002::/16``), NAT64 (``64:ff9b::/96``,
+  ``64:ff9b:1::/48``) and Teredo forms; site-local ``fec0::/10`` and multicast are refused too.
+* Host names are IDNA-encoded (``пример.рф`` → ``xn--e1afmkfd.xn--p1ai``) for resolution, SNI, the
+  certificate check and the ``Host`` header.
+* ``timeout`` is a deadline for the whole request, the body included: a receiver dripping bytes
+  is cut off.
 * ``OUTBOUND_ALLOW_PRIVATE_ADDRESSES`` (tests, a local n8n) allows loopback and private addresses, but
   link-local and cloud metadata addresses (``169.254.0.0/16``, ``fe80::/10``, ``fd00:ec2::254``,
   ``100.100.100.200``) are refused in every mode.
@@ -35,12 +40,29 @@ from urllib3.util.retry import Retry
 DEFAULT_TIMEOUT_SECONDS = 15.0
 MAX_RESPONSE_BYTES = 64 * 1024
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-# Refused in every mode: link-local (cloud metadata lives there) and the metadata services' other homes.
+# Refused in every mode: link-local (cloud metadata lives there) and the metadata services' other homes
+# (AWS over IPv6, Alibaba, Azure's wire server).
 ALWAYS_REFUSED = tuple(
-    ipaddress.ip_network(net) for net in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
+    ipaddress.ip_network(net)
+    for net in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32", "168.63.129.16/32")
 )
-_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Not globally routable (IANA special-purpose registries, RFC 6890 and successors), listed rather than
+# left to ``is_global`` alone, whose answers changed between Python patch releases.
+NOT_PUBLIC = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10",
+        "ff00::/8",
+    )
+)  # fmt: skip
+# IPv6 forms that carry an IPv4 address in their low 32 bits: IPv4-compatible (::a.b.c.d), IPv4-translated
+# (::ffff:0:a.b.c.d) and NAT64, well-known and local-use (RFC 6052, RFC 8215).
+_CARRIES_IPV4 = tuple(
+    ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
 
 
 class ForbiddenAddressError(Exception):
@@ -80,7 +102,7 @@ def _embedded_ipv4(ip: _Address) -> list[ipaddress.IPv4Address]:
     if not isinstance(ip, ipaddress.IPv6Address):
         return []
     found = [candidate for candidate in (ip.ipv4_mapped, ip.sixtofour) if candidate is not None]
-    if ip in _NAT64:
+    if any(ip in network for network in _CARRIES_IPV4):
         found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     if ip.teredo is not None:
         found.append(ip.teredo[1])
@@ -97,7 +119,9 @@ def address_allowed(address: str) -> bool:
         return False
     if getattr(settings, "OUTBOUND_ALLOW_PRIVATE_ADDRESSES", False):
         return True
-    return all(candidate.is_global and candidate not in _SITE_LOCAL for candidate in candidates)
+    return all(
+        candidate.is_global and not any(candidate in network for network in NOT_PUBLIC) for candidate in candidates
+    )
 
 
 def resolve_destination(url: str) -> Destination:
@@ -107,20 +131,24 @@ def resolve_destination(url: str) -> Destination:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ForbiddenAddressError("Only http and https URLs with a host are allowed.")
     try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ForbiddenAddressError("The host name is not a valid internationalised domain name.") from None
+    try:
         port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise ForbiddenAddressError("The port must be a number from 1 to 65535.") from None
     if not 1 <= port <= 65535:
         raise ForbiddenAddressError("The port must be a number from 1 to 65535.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise ForbiddenAddressError("The host does not resolve.") from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses or not all(address_allowed(address) for address in addresses):
         raise ForbiddenAddressError("The host resolves to an internal address.")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(scheme=parts.scheme, host=parts.hostname, port=port, address=addresses[0], target=target)
+    return Destination(scheme=parts.scheme, host=host, port=port, address=addresses[0], target=target)
 
 
 def check_url(url: str) -> None:
@@ -134,10 +162,18 @@ def check_url(url: str) -> None:
 _manager = urllib3.PoolManager(num_pools=50, maxsize=4)
 
 
-def _read_capped(response: urllib3.BaseHTTPResponse, cap: int) -> tuple[bytes, bool]:
+class DeadlineExceededError(urllib3.exceptions.TimeoutError):
+    """The whole request took longer than its timeout (a receiver dripping its answer)."""
+
+
+def _read_capped(response: urllib3.BaseHTTPResponse, cap: int, deadline: float) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.stream(16 * 1024):
+    while chunk := response.read1(16 * 1024):  # whatever has arrived: each read returns promptly
+        if time.monotonic() > deadline:
+            response.close()
+            response.release_conn()
+            raise DeadlineExceededError("The receiver did not answer within the timeout.")
         chunks.append(chunk)
         size += len(chunk)
         if size > cap:
@@ -171,19 +207,20 @@ def post(
         destination.address, destination.port, destination.scheme, pool_kwargs=pool_kwargs
     )
     started = time.perf_counter()
+    deadline = time.monotonic() + timeout
     retry = retries if retries is not None else Retry(total=0, redirect=False, raise_on_redirect=False)
     response = pool.urlopen(
         "POST",
         destination.target,
         body=body,
         headers={**headers, "Host": destination.host_header},
-        timeout=urllib3.Timeout(total=timeout),
+        timeout=urllib3.Timeout(connect=timeout, read=timeout),
         retries=retry,
         redirect=False,
         preload_content=False,
         assert_same_host=False,
     )
-    data, truncated = _read_capped(response, MAX_RESPONSE_BYTES)
+    data, truncated = _read_capped(response, MAX_RESPONSE_BYTES, deadline)
     return OutboundResponse(
         status=response.status,
         body=data,

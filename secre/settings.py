@@ -121,6 +121,12 @@ else:
         "owner": devdb.connection_settings(devdb.OWNER_ROLE),
         "console": devdb.connection_settings(devdb.CONSOLE_ROLE),
     }
+# signin: the console login as the sign-in role for the whole session (libpq's `-c role=`): django-axes'
+# tables of failed sign-ins (usernames, addresses) live there, out of the runtime role's reach
+# (tenants/routers.py).
+DATABASES["signin"] = {**DATABASES["console"]}
+DATABASES["signin"]["OPTIONS"] = {**DATABASES["console"].get("OPTIONS", {}), "options": "-c role=secre_auth"}
+DATABASE_ROUTERS = ["tenants.routers.SignInRouter"]
 for _alias in DATABASES.values():
     _alias["ENGINE"] = "django.db.backends.postgresql"
     _alias.setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_secre")
@@ -148,6 +154,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "tenants.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are not kept (usernames and addresses); failed attempts expire with the cool-off.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 # Messages live in the server-side session, never in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -189,7 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.TenantAPIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.TenantKeyScopes"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["secre.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "tenants.openapi.ScopedAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "UNAUTHENTICATED_USER": None,

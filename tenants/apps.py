@@ -15,11 +15,12 @@ class TenantsConfig(AppConfig):
         from secre import periodic
         from tenants import checks, openapi  # noqa: F401  (register the checks and the OpenAPI scheme)
         from tenants.auth import last_login_update
-        from tenants.services import console_sessions_purge, idempotency_records_purge
+        from tenants.services import console_sessions_purge, idempotency_records_purge, sign_in_attempts_purge
 
         every = settings.HOUSEKEEPING_SECONDS
         periodic.register("idempotencyRecords", idempotency_records_purge, every_seconds=every, purge=True)
         periodic.register("consoleSessions", console_sessions_purge, every_seconds=every, purge=True)
+        periodic.register("consoleSignInAttempts", sign_in_attempts_purge, every_seconds=every, purge=True)
 
         # Django's receiver saves last_login in the sign-in request's empty tenant context (no row is
         # visible there under RLS); ours saves it in the user's own context. It takes Django's

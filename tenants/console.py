@@ -88,7 +88,12 @@ def changed_data(form: forms.ModelForm, *, names: list[str] | None = None) -> di
         if name not in form.cleaned_data or name == "tenant":
             continue
         value = form.cleaned_data[name]
-        data[name] = on_default(value) if isinstance(value, models.Model) and value.pk is not None else value
+        if isinstance(value, models.Model) and value.pk is not None:
+            try:
+                value = on_default(value)
+            except ObjectDoesNotExist:
+                raise ServiceRefused(f"{form.fields[name].label}: not a record of this clinic.") from None
+        data[name] = value
     return data
 
 
@@ -242,6 +247,11 @@ class TenantScopedAdmin(NoAdminLogMixin, ServiceWriteMixin, ConsoleDbMixin, admi
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         return [*columns, "tenant"] if is_operator(request) else columns
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A row never moves to another clinic (its references are that clinic's).
+        return [*fields, "tenant"] if obj is not None and is_operator(request) else fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

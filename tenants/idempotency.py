@@ -31,6 +31,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from rest_framework import status
 
+from secre.parsers import nesting_exceeds
 from secre.problems import Problem, problem_response_for
 from tenants.models import IdempotentRequest
 
@@ -94,8 +95,11 @@ def parse_key(raw: str) -> str:
 def fingerprint(request: HttpRequest) -> str:
     """SHA-256 of the route and the canonical body (top-level keys camelCased, sorted)."""
     try:
-        body = json.loads(request.body or b"null")
-    except ValueError:
+        text = (request.body or b"null").decode("utf-8")
+        if nesting_exceeds(text):
+            raise ValueError("nested too deeply")  # the parser refuses it too, with a 400
+        body = json.loads(text)
+    except (ValueError, RecursionError):
         canonical = request.body.decode("utf-8", "replace")
     else:
         if isinstance(body, dict):

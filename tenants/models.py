@@ -76,6 +76,11 @@ class User(AbstractUser):
         constraints = [
             # Lets tenant rows reference a staff user with a same-tenant composite key.
             models.UniqueConstraint(fields=["tenant", "id"], name="tenants_user_tenant_id_id_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=False) | models.Q(tenant__isnull=True),
+                name="tenants_user_superuser_no_tenant",
+                violation_error_message="A superuser is a platform operator and belongs to no clinic.",
+            ),
         ]
 
     @property

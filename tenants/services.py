@@ -5,15 +5,18 @@ from __future__ import annotations
 import secrets
 from uuid import UUID
 
+from axes.models import AccessAttempt
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from uuid_utils.compat import uuid7
 
 from secre import encryption
+from secre.db_errors import violated_constraint
 from secre.problems import NotFound
 from tenants import roles
 from tenants.api_keys import api_key_create
@@ -129,10 +132,17 @@ def staff_save(*, user: User, by_operator: bool, groups=None) -> User:
     if user.is_superuser and user.tenant_id is not None:
         raise ValidationError({"is_superuser": "A superuser is a platform operator and belongs to no clinic."})
     if by_operator:
-        with operator_access() as alias:
-            user.save(using=alias)
-            if groups is not None:
-                user.groups.set(groups)
+        try:
+            with operator_access() as alias:
+                user.save(using=alias)
+                if groups is not None:
+                    user.groups.set(groups)
+        except IntegrityError as exc:
+            if not (violated_constraint(exc) or "").endswith("_same_tenant_fk"):
+                raise
+            raise ValidationError(
+                {"tenant": "Records of the present clinic name this user (a doctor's login)."}
+            ) from None
         return user
     user.is_superuser = False
     user.save(using=DEFAULT_DB_ALIAS)
@@ -170,6 +180,12 @@ def idempotency_records_purge() -> int:
     Returns how many were deleted."""
     with operator_access() as alias:
         deleted, _ = IdempotentRequest.objects.using(alias).filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def sign_in_attempts_purge() -> int:
+    """Forget failed console sign-ins (usernames, addresses) once their lockout has cooled off."""
+    deleted, _ = AccessAttempt.objects.filter(attempt_time__lt=timezone.now() - settings.AXES_COOLOFF_TIME).delete()
     return deleted
 
 

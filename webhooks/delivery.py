@@ -92,6 +92,9 @@ def delivery_attempt(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
         error = f"forbidden address: {exc}"
     except HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
+    except Exception as exc:  # noqa: BLE001 (any failure is a failed attempt, recorded and retried)
+        logger.exception("webhook attempt failed unexpectedly", extra={"delivery_id": str(delivery_id)})
+        error = f"{type(exc).__name__}"
     duration_ms = duration_ms or int((timezone.now() - started).total_seconds() * 1000)
     with tenant_context(tenant_id), transaction.atomic():
         delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)

@@ -85,3 +85,18 @@ def test_appointments_are_bounded_too(api):
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "customFields"
     with tenant_context(api.tenant.id):
         assert set(Appointment.objects.get(pk=booked.json()["id"]).custom_fields) == {"a"}
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_json_nested_thousands_deep_is_a_400_not_a_500(api, idempotent):
+    deep = "{}"
+    for _ in range(5000):
+        deep = '{"n": ' + deep + "}"
+    body = (
+        '{"firstName": "A", "firstLastName": "B", "documentTypeId": 1, "documentNumber": "1", "customFields": '
+        + deep
+        + "}"
+    )
+    headers = {"HTTP_IDEMPOTENCY_KEY": "deep-1"} if idempotent else {}
+    response = api.post("/v1/patients", body, content_type="application/json", **headers)
+    assert response.status_code == 400 and response.json()["code"] == "malformed_request"

@@ -66,3 +66,42 @@ def test_other_exceptions_keep_their_messages():
 def test_sql_with_parameters_is_never_logged():
     # django.db.backends logs each query with its parameters at DEBUG level.
     assert logging.getLogger("django.db.backends").getEffectiveLevel() == logging.INFO
+
+
+@pytest.mark.parametrize("logger", ["django.request", "django.security.csrf"])
+def test_every_log_response_record_names_the_route_not_the_path(logger):
+    request = RequestFactory().post("/admin/CC-98765432-Gumersinda/")
+    record = logging.LogRecord(
+        logger, logging.WARNING, __file__, 1, "Forbidden (%s): %s", ("CSRF cookie not set.", request.path), None
+    )
+    record.request, record.status_code = request, 403
+    RedactRequestPath().filter(record)
+    line = json_formatter().format(record)
+    assert "98765432" not in line and "Gumersinda" not in line and "CSRF cookie not set." in line
+
+
+def test_gunicorn_error_lines_withhold_the_request_text():
+    from secre.log_filters import RedactGunicornRequest
+
+    invalid = logging.LogRecord(
+        "gunicorn.error",
+        logging.WARNING,
+        __file__,
+        1,
+        "Invalid request from ip=127.0.0.1: Invalid HTTP Version: 'Gumersinda HTTP/1.1'",
+        (),
+        None,
+    )
+    failed = logging.LogRecord(
+        "gunicorn.error",
+        logging.ERROR,
+        __file__,
+        1,
+        "Error handling request %s %s",
+        ("GET", "/v1/patients/by-document/1/98765432"),
+        None,
+    )
+    for record in (invalid, failed):
+        RedactGunicornRequest().filter(record)
+        assert "Gumersinda" not in record.getMessage() and "98765432" not in record.getMessage()
+    assert invalid.getMessage().startswith("Invalid request from ip=127.0.0.1")

@@ -29,6 +29,10 @@ REFUSED_ALWAYS = [
     "::ffff:169.254.169.254",  # IPv4-mapped metadata
     "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
     "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+    "64:ff9b:1::a9fe:a9fe",  # local-use NAT64 (RFC 8215)
+    "::ffff:0:a9fe:a9fe",  # IPv4-translated
+    "::a9fe:a9fe",  # IPv4-compatible
+    "168.63.129.16",  # Azure's wire server
     "224.0.0.1",
     "ff0e::1",
     "0.0.0.0",  # noqa: S104 (an address to refuse, not one to bind)
@@ -46,6 +50,10 @@ REFUSED_UNLESS_PRIVATE = [
     "::ffff:10.0.0.5",
     "2002:0a00:0005::1",  # 6to4 of 10.0.0.5
     "64:ff9b::0a00:0005",  # NAT64 of 10.0.0.5
+    "64:ff9b:1::a00:1",
+    "::ffff:0:a00:1",
+    "::a00:1",
+    "192.0.0.192",
     "2001:0:4136:e378:8000:63bf:f5ff:fffa",  # Teredo of 10.0.0.5
     "192.0.2.1",  # documentation
     "198.18.0.1",  # benchmarking
@@ -249,5 +257,48 @@ def test_tls_verifies_the_host_name_while_connecting_to_the_checked_address(
         else:
             with pytest.raises(HTTPError, match="doesn.t match"):
                 outbound_http.post(url, body=b"{}", headers={})
+    finally:
+        receiver.stop()
+
+
+def test_timeout_is_a_deadline_for_the_whole_answer(settings, no_connections):
+    """A receiver dripping its body (one byte every 0.4 s) is cut off at the timeout."""
+    import time
+
+    from secre.outbound_http import DeadlineExceededError
+
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def drip():
+        connection, _ = server.accept()
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n")
+        try:
+            for _ in range(20):
+                time.sleep(0.4)
+                connection.sendall(b"x")
+        except OSError:
+            pass  # cut off, as it should be
+        connection.close()
+        server.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceededError):
+        outbound_http.post(f"http://127.0.0.1:{server.getsockname()[1]}/", body=b"{}", headers={}, timeout=1.0)
+    assert time.monotonic() - started < 2.5
+
+
+def test_international_host_names_are_idna_encoded(settings, monkeypatch, no_connections):
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
+    receiver = _Receiver()
+    try:
+        resolver = Resolver(monkeypatch, {"xn--e1afmkfd.xn--p1ai": ["127.0.0.1"]})
+        response = outbound_http.post(f"http://пример.рф:{receiver.port}/x", body=b"{}", headers={})
+        assert response.status == 200 and resolver.asked == ["xn--e1afmkfd.xn--p1ai"]
+        assert receiver.requests[0]["Host"] == f"xn--e1afmkfd.xn--p1ai:{receiver.port}"
     finally:
         receiver.stop()

@@ -118,3 +118,62 @@ def test_last_login_is_written_by_secres_receiver_only():
     names = [f"{r.__module__}.{r.__name__}" for r in receivers if r is not None]
     assert f"{last_login_update.__module__}.last_login_update" in names
     assert "django.contrib.auth.models.update_last_login" not in names
+
+
+def test_console_refusals_are_messages_not_errors():
+    """A superuser with a clinic, a cross-clinic pick by an operator, customFields past the limits."""
+    from django.test import Client
+
+    a, b = _clinic_with_everything("A"), _clinic_with_everything("B")
+    operator = Client()
+    operator.force_login(make_operator(f"op-{uuid.uuid4().hex}"))
+    with tenant_context(b.id):
+        b_login = make_staff(b, roles.DOCTOR, username=f"free-{uuid.uuid4().hex}")
+    cross = operator.post(
+        "/admin/appointments/doctor/add/",
+        {
+            "tenant": a.id,
+            "document_type": 1,
+            "document_number": "70707070",
+            "first_name": "X",
+            "first_last_name": "Y",
+            "user": b_login.id,
+            "is_active": "on",
+            "availability_rules-TOTAL_FORMS": 0,
+            "availability_rules-INITIAL_FORMS": 0,
+            "blocked_times-TOTAL_FORMS": 0,
+            "blocked_times-INITIAL_FORMS": 0,
+        },
+    )
+    assert cross.status_code == 200 and "not a record of this clinic" in cross.content.decode()
+    with tenant_context(a.id):
+        staff = make_staff(a, roles.ASSISTANT, username=f"staff-{uuid.uuid4().hex}")
+    promoted = operator.post(
+        f"/admin/tenants/user/{staff.id}/change/",
+        {
+            "username": staff.username,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "tenant": a.id,
+            "date_joined_0": "2030-01-01",
+            "date_joined_1": "00:00",
+        },
+    )
+    assert promoted.status_code == 200 and "belongs to no clinic" in promoted.content.decode()
+    owner = Client()
+    owner.force_login(make_staff(a, roles.OWNER, username=f"owner2-{uuid.uuid4().hex}"))
+    deep = "{}"
+    for _ in range(40):
+        deep = '{"n": ' + deep + "}"
+    form = {
+        "first_name": "R",
+        "first_last_name": "S",
+        "document_type": 1,
+        "document_number": "919191",
+        "custom_fields": deep,
+        "appointments-TOTAL_FORMS": 0,
+        "appointments-INITIAL_FORMS": 0,
+    }
+    refused = owner.post("/admin/patients/patient/add/", form)
+    assert refused.status_code == 200 and "levels of nesting" in refused.content.decode()

@@ -111,6 +111,9 @@ def test_roles_and_permissions_cannot_be_written_and_memberships_stay_in_the_ten
     )
     _refused("UPDATE auth_permission SET codename = codename", match="permission denied")
     _refused("SELECT count(*) FROM django_session", match="permission denied")
+    for table in ("axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"):
+        _refused(f"SELECT count(*) FROM {table}", match="permission denied")  # failed sign-ins: usernames
+        _refused(f"DELETE FROM {table}", match="permission denied")  # lifting every lockout
     with tenant_context(a.id):
         assert {row[0] for row in _rows("SELECT user_id FROM tenants_user_groups")} == {owner_a.id}
         _refused(

@@ -79,7 +79,13 @@ def test_an_event_with_a_pending_delivery_or_unpublished_to_sqs_is_kept(clinic, 
 
 def test_the_worker_and_purge_run_every_apps_housekeeping(clinic):
     names = {task.name for task in periodic.tasks() if task.purge}
-    assert {"idempotencyRecords", "consoleSessions", "webhookDeliveries", "webhookEventsRedacted"} <= names
+    assert {
+        "idempotencyRecords",
+        "consoleSessions",
+        "consoleSignInAttempts",
+        "webhookDeliveries",
+        "webhookEventsRedacted",
+    } <= names
     assert "appointmentReminders" in {task.name for task in periodic.tasks()}
     out = StringIO()
     call_command("purge", "--json", stdout=out)
