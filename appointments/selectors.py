@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 
 from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clinic, ClosedDay, Doctor
 from patients.selectors import patient_find_by_document
+from secre.path_params import could_be_document_number
 from secre.problems import NotFound
 
 
@@ -23,6 +24,9 @@ def doctor_get(*, doctor_id: UUID) -> Doctor:
 
 
 def doctor_find_by_document(*, document_type_id: int, document_number: str) -> Doctor | None:
+    """The tenant's doctor with this document, or None (also for a number no document can have)."""
+    if not could_be_document_number(document_number):
+        return None
     return Doctor.objects.filter(document_type_id=document_type_id, document_number=document_number).first()
 
 

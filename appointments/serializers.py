@@ -16,6 +16,7 @@ from appointments.times import parse_instant, to_utc_z
 from patients.models import DocumentType
 from patients.serializers import DOCUMENT_NUMBER
 from secre.custom_fields import validate_custom_fields
+from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField
 
 
 @extend_schema_field(
@@ -53,9 +54,7 @@ class DoctorSerializer(serializers.Serializer):
     firstLastName."""
 
     id = serializers.UUIDField(read_only=True)
-    documentTypeId = serializers.PrimaryKeyRelatedField(
-        source="document_type", queryset=DocumentType.objects.filter(is_active=True)
-    )
+    documentTypeId = ReferenceField(source="document_type", queryset=DocumentType.objects.filter(is_active=True))
     documentNumber = serializers.CharField(source="document_number", max_length=32, validators=[DOCUMENT_NUMBER])
     firstName = serializers.CharField(source="first_name", max_length=100)
     secondName = serializers.CharField(
@@ -67,23 +66,14 @@ class DoctorSerializer(serializers.Serializer):
     )
     specialty = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
     isActive = serializers.BooleanField(source="is_active", required=False)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
-
-
-class DoctorFilterSerializer(serializers.Serializer):
-    specialty = serializers.CharField(required=False, max_length=100)
-    documentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
-    documentNumber = serializers.CharField(required=False, max_length=32)
-    isActive = serializers.BooleanField(required=False)
-
-    FILTERS = ("specialty", "documentTypeId", "documentNumber", "isActive")
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
+    updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
 
 
 class DoctorReferenceSerializer(serializers.Serializer):
     """``{"documentTypeId": 1, "documentNumber": "99999999"}``."""
 
-    documentTypeId = serializers.IntegerField(source="document_type_id")
+    documentTypeId = StrictIntegerField(source="document_type_id")
     documentNumber = serializers.CharField(source="document_number")
 
 
@@ -99,11 +89,11 @@ class AppointmentSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     startAppointment = InstantField(source="start")
     endAppointment = InstantField(source="end")
-    patientDocumentTypeId = serializers.IntegerField(
+    patientDocumentTypeId = StrictIntegerField(
         source="patient.document_type_id", min_value=1, max_value=32767, validators=[_document_type]
     )
     patientDocumentNumber = serializers.CharField(source="patient.document_number", max_length=32)
-    doctorDocumentTypeId = serializers.IntegerField(
+    doctorDocumentTypeId = StrictIntegerField(
         source="doctor.document_type_id", min_value=1, max_value=32767, validators=[_document_type]
     )
     doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
@@ -128,10 +118,10 @@ class AppointmentSerializer(serializers.Serializer):
         source="cancellation_reason", max_length=500, required=False, allow_null=True, allow_blank=True
     )
     overbook = serializers.BooleanField(required=False, write_only=True)
-    capacity = serializers.IntegerField(read_only=True)
+    capacity = StrictIntegerField(read_only=True)
     overbooked = serializers.BooleanField(read_only=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
+    updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
 
     def validate_modality(self, value):
         if value is not None and not is_known_code("modality", value):
@@ -150,26 +140,6 @@ class AppointmentSerializer(serializers.Serializer):
     # (selectors.appointment_parties); the booking rules themselves are the services'.
 
 
-class AppointmentFilterSerializer(serializers.Serializer):
-    """Query parameters of GET /v1/appointments (start/end are parsed by the view: they may be dates)."""
-
-    doctorDocumentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
-    doctorDocumentNumber = serializers.CharField(required=False, max_length=32)
-    patientDocumentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
-    patientDocumentNumber = serializers.CharField(required=False, max_length=32)
-    modality = serializers.CharField(required=False, max_length=40)
-    state = serializers.ChoiceField(required=False, choices=Appointment.State.choices)
-
-    FILTERS = (
-        "doctorDocumentTypeId",
-        "doctorDocumentNumber",
-        "patientDocumentTypeId",
-        "patientDocumentNumber",
-        "modality",
-        "state",
-    )
-
-
 class CancelSerializer(serializers.Serializer):
     """Body of POST /v1/appointments/{id}/cancel: ``{"reason": "..."}`` (optional)."""
 
@@ -180,7 +150,7 @@ class DoctorDocumentMixin(serializers.Serializer):
     """``doctorDocumentTypeId`` + ``doctorDocumentNumber`` naming the tenant's doctor (write: a
     ``doctor`` reference the view resolves with selectors.doctor_from_reference), echoed back."""
 
-    doctorDocumentTypeId = serializers.IntegerField(source="doctor.document_type_id", min_value=1, max_value=32767)
+    doctorDocumentTypeId = StrictIntegerField(source="doctor.document_type_id", min_value=1, max_value=32767)
     doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
     doctorId = serializers.UUIDField(source="doctor.id", read_only=True)
 
@@ -190,17 +160,17 @@ class AvailabilityRuleSerializer(DoctorDocumentMixin):
     the tenant's local time, appointmentDurationMinutes 5-480, capacity 1-100 (default 1)."""
 
     id = serializers.UUIDField(read_only=True)
-    dayOfWeek = serializers.IntegerField(source="day_of_week", min_value=1, max_value=7)
+    dayOfWeek = StrictIntegerField(source="day_of_week", min_value=1, max_value=7)
     startTime = serializers.TimeField(source="start_time", format="%H:%M")
     endTime = serializers.TimeField(source="end_time", format="%H:%M")
-    appointmentDurationMinutes = serializers.IntegerField(
+    appointmentDurationMinutes = StrictIntegerField(
         source="appointment_duration_minutes", min_value=5, max_value=480, required=False
     )
-    capacity = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    capacity = StrictIntegerField(min_value=1, max_value=100, required=False)
     validFrom = serializers.DateField(source="valid_from", required=False, allow_null=True)
     validUntil = serializers.DateField(source="valid_until", required=False, allow_null=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
+    updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
 
     def validate(self, attrs):
         instance = self.context.get("instance")
@@ -222,7 +192,7 @@ class BlockedTimeSerializer(DoctorDocumentMixin):
     start = InstantField()
     end = InstantField()
     reason = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
@@ -242,7 +212,7 @@ class ClosedDaySerializer(serializers.Serializer):
 class HolidayLoadSerializer(serializers.Serializer):
     """``{"year": 2026}``: load that year's public holidays as closed days."""
 
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    year = StrictIntegerField(min_value=2000, max_value=2100)
 
 
 class CatalogEntrySerializer(serializers.Serializer):
@@ -267,8 +237,8 @@ class SlotSerializer(serializers.Serializer):
     end = serializers.SerializerMethodField()
     startLocal = serializers.SerializerMethodField()
     endLocal = serializers.SerializerMethodField()
-    capacity = serializers.IntegerField()
-    remaining = serializers.IntegerField()
+    capacity = StrictIntegerField()
+    remaining = StrictIntegerField()
 
     def get_start(self, slot) -> str:
         return to_utc_z(slot.start)
@@ -297,4 +267,4 @@ class AvailabilityCheckSerializer(serializers.Serializer):
     available = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
     conflictingAppointmentId = serializers.UUIDField(source="conflicting_appointment_id", allow_null=True)
-    capacity = serializers.IntegerField()
+    capacity = StrictIntegerField()

@@ -1,6 +1,7 @@
 """Times on the wire: RFC 3339 instants, naive wall-clock times in the tenant's IANA zone, dates.
 
-Rules (issue #3): an RFC 3339 time with ``Z`` or an offset is converted to UTC. A naive time
+Rules (issue #3): instants and dates lie between the years 1900 and 2200 (400 naming the field
+otherwise). An RFC 3339 time with ``Z`` or an offset is converted to UTC. A naive time
 (``2025-09-25T10:00:00``, as chat agents and seed 001 send) is read in the tenant's zone; one that
 falls in a daylight-saving gap is a 400 ``nonexistent_local_time``, one in an overlap a 400
 ``ambiguous_local_time``. In query strings a space where a ``+`` offset was (an unencoded ``+``)
@@ -16,9 +17,10 @@ from zoneinfo import ZoneInfo
 from rest_framework.exceptions import ValidationError
 
 from appointments.errors import AmbiguousLocalTime, NonexistentLocalTime
+from secre.fields import MAX_YEAR, MIN_YEAR
 
-_SPACE_FOR_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SPACE_FOR_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$", re.ASCII)
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def localize(naive: datetime, zone: ZoneInfo, *, field: str) -> datetime:
@@ -49,9 +51,16 @@ def parse_instant(value: object, zone: ZoneInfo, *, field: str) -> datetime:
         raise ValidationError(
             {field: ["Not an RFC 3339 date-time (e.g. 2025-09-25T10:00:00-05:00)."]}, code="invalid"
         ) from None
+    _check_year(parsed.year, field)
     if parsed.tzinfo is None:
         parsed = localize(parsed, zone, field=field)
     return parsed.astimezone(UTC)
+
+
+def _check_year(year: int, field: str) -> None:
+    # Outside it, moving between offsets and UTC overflows datetime; no clinic books there.
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError({field: [f"Must be between the years {MIN_YEAR} and {MAX_YEAR}."]}, code="out_of_range")
 
 
 def parse_bound(value: object, zone: ZoneInfo, *, field: str, end: bool) -> datetime:
@@ -64,10 +73,16 @@ def parse_bound(value: object, zone: ZoneInfo, *, field: str, end: bool) -> date
 
 
 def parse_date(value: object, *, field: str) -> date:
+    """A local calendar date ``YYYY-MM-DD`` between the years 1900 and 2200 (400 naming ``field``)."""
+    text = str(value).strip()
+    if not _DATE.match(text):
+        raise ValidationError({field: ["A date YYYY-MM-DD is required."]}, code="invalid")
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValidationError({field: ["A date YYYY-MM-DD is required."]}, code="invalid") from None
+    _check_year(day.year, field)
+    return day
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

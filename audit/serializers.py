@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from secre.fields import BoundedDateTimeField
+
 ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
 
 
@@ -10,7 +12,7 @@ class AuditEventSerializer(serializers.Serializer):
     (apiKeyId or actorId), when (timestamp, UTC) and which request (requestId)."""
 
     id = serializers.UUIDField()
-    timestamp = serializers.DateTimeField()
+    timestamp = BoundedDateTimeField()
     action = serializers.SerializerMethodField()
     objectType = serializers.CharField(source="content_type.model")
     objectId = serializers.CharField(source="object_pk")
@@ -31,7 +33,5 @@ class AuditEventFilterSerializer(serializers.Serializer):
     objectId = serializers.CharField(required=False, max_length=255)
     apiKeyId = serializers.UUIDField(required=False)
     action = serializers.ChoiceField(required=False, choices=["create", "update", "delete"])
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
-
-    FILTERS = ("objectType", "objectId", "apiKeyId", "action", "start", "end")
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)

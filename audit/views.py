@@ -36,7 +36,7 @@ class AuditEventViewSet(viewsets.ViewSet):
         },
     )
     def list(self, request):
-        filters = validated_query(request, AuditEventFilterSerializer, names=AuditEventFilterSerializer.FILTERS)
+        filters = validated_query(request, AuditEventFilterSerializer, paged=True)
         paginator = StablePagination(ordering="-timestamp")
         page = paginator.paginate_queryset(audit_event_list(filters=filters), request, view=self)
         return paginator.get_paginated_response(AuditEventSerializer(page, many=True).data)

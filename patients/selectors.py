@@ -9,6 +9,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet, Value
 
 from patients.models import DocumentType, Eps, Gender, NameSearch, Patient
+from secre.path_params import could_be_document_number
 from secre.problems import NotFound
 
 
@@ -22,7 +23,9 @@ def patient_get(*, patient_id: UUID) -> Patient:
 
 
 def patient_find_by_document(*, document_type_id: int, document_number: str) -> Patient | None:
-    """The tenant's patient with this document, or None."""
+    """The tenant's patient with this document, or None (also for a number no document can have)."""
+    if not could_be_document_number(document_number):
+        return None
     return Patient.objects.filter(document_type_id=document_type_id, document_number=document_number).first()
 
 

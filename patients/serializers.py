@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from patients.models import DocumentType, Eps, Gender
 from secre.custom_fields import validate_custom_fields
+from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField
 
 DOCUMENT_NUMBER = RegexValidator(
     r"^[A-Za-z0-9-]{1,32}$", "Letters, digits and hyphens only (at most 32).", code="invalid_document_number"
@@ -41,23 +42,19 @@ class PatientSerializer(serializers.Serializer):
     birthDate = serializers.DateField(
         source="birth_date", required=False, allow_null=True, validators=[validate_birth_date]
     )
-    genderId = serializers.PrimaryKeyRelatedField(
+    genderId = ReferenceField(
         source="gender", queryset=Gender.objects.filter(is_active=True), required=False, allow_null=True
     )
-    documentTypeId = serializers.PrimaryKeyRelatedField(
-        source="document_type", queryset=DocumentType.objects.filter(is_active=True)
-    )
+    documentTypeId = ReferenceField(source="document_type", queryset=DocumentType.objects.filter(is_active=True))
     documentNumber = serializers.CharField(source="document_number", max_length=32, validators=[DOCUMENT_NUMBER])
     phone = PhoneNumberField(required=False, allow_null=True, allow_blank=True)
     cellPhone = PhoneNumberField(source="cell_phone", required=False, allow_null=True, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True)
-    epsId = serializers.PrimaryKeyRelatedField(
-        source="eps", queryset=Eps.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    epsId = ReferenceField(source="eps", queryset=Eps.objects.filter(is_active=True), required=False, allow_null=True)
     habeasData = serializers.BooleanField(source="habeas_data", required=False)
     customFields = serializers.DictField(source="custom_fields", required=False, validators=[validate_custom_fields])
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
+    updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -77,20 +74,18 @@ class PatientSerializer(serializers.Serializer):
 class PatientFilterSerializer(serializers.Serializer):
     """List/search filters: query string of GET /v1/patients, or the body of POST /v1/patients/search."""
 
-    documentTypeId = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    documentTypeId = StrictIntegerField(required=False, min_value=1, max_value=32767)
     documentNumber = serializers.CharField(required=False, max_length=32)
     email = serializers.CharField(required=False, max_length=254)
     phone = PhoneNumberField(required=False)
     name = serializers.CharField(required=False, max_length=200)
-    updatedSince = serializers.DateTimeField(required=False)
-    pageSize = serializers.IntegerField(required=False, min_value=1, max_value=100)
-
-    FILTERS = ("documentTypeId", "documentNumber", "email", "phone", "name", "updatedSince")
+    updatedSince = BoundedDateTimeField(required=False)
+    pageSize = StrictIntegerField(required=False, min_value=1, max_value=100)
 
 
 class ReferenceDataSerializer(serializers.Serializer):
     """A catalogue row: ``{"id": 1, "code": "CC", "name": "Cédula de ciudadanía"}``."""
 
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     code = serializers.CharField()
     name = serializers.CharField()

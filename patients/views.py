@@ -121,7 +121,7 @@ class PatientViewSet(viewsets.ViewSet):
     required_scopes = {"search": READ}
 
     def list(self, request):
-        filters = validated_query(request, PatientFilterSerializer, names=PatientFilterSerializer.FILTERS)
+        filters = validated_query(request, PatientFilterSerializer, paged=True)
         return self._page(request, selectors.patient_list(filters=filters))
 
     def create(self, request):
@@ -130,6 +130,7 @@ class PatientViewSet(viewsets.ViewSet):
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
+        validated_query(request)
         patient = selectors.patient_get(patient_id=uuid_param(pk))
         return Response(PatientSerializer(patient).data)
 
@@ -174,6 +175,7 @@ class PatientViewSet(viewsets.ViewSet):
     def by_document(self, request, documentTypeId: str, documentNumber: str):
         document_type_id = document_type_param(documentTypeId)
         if request.method == "GET":
+            validated_query(request)
             patient = selectors.patient_get_by_document(
                 document_type_id=document_type_id, document_number=documentNumber
             )
@@ -221,6 +223,7 @@ class ReferenceDataViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={200: ReferenceDataSerializer(many=True), **COMMON_ERRORS})
     def list(self, request):
+        validated_query(request)
         return Response(ReferenceDataSerializer(type(self).selector(), many=True).data)
 
 

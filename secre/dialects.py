@@ -7,7 +7,8 @@ and remembers how each field was spelled so that errors name fields as the clien
 
 * ``first_name`` and ``firstName`` are the same field; both at once is a 400 ``conflicting_fields``.
 * Extra aliases (seed 001's ``start_datetime``) map to a canonical name.
-* Keys nobody knows are a 400 ``unknown_fields`` (a typo must not silently do nothing).
+* Keys nobody knows are a 400 ``unknown_fields`` (a typo must not silently do nothing), in bodies and
+  query strings alike.
 * The envelope, when present, must name the right entity and an allowed action.
 """
 
@@ -156,20 +157,60 @@ def validated_body(
     return serializer.validated_data
 
 
-def validated_query(request, serializer_class, *, names: Collection[str]) -> dict[str, Any]:
-    """Validate query parameters (camelCase or snake_case) with ``serializer_class``.
+PAGINATION_PARAMETERS = {"pageSize": ("size",), "cursor": ()}
 
-    Unknown parameters are ignored (proxies and n8n add their own); two spellings of one
-    parameter are a 400 ``conflicting_fields``.
+
+def validated_query(
+    request,
+    serializer_class=None,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    paged: bool = False,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Validate the query string with ``serializer_class`` (None: the operation takes no parameters).
+
+    Every field is accepted in camelCase or snake_case, plus ``aliases`` (alias -> field); a paged list
+    also takes ``pageSize`` (alias ``size``), ``cursor`` and ``page=1`` (a higher ``page`` is a 400
+    pointing to ``cursor``). Anything else is a 400 ``unknown_fields`` naming it — a parameter is never
+    silently ignored (a client asking for one day must not get every day). Two spellings of one
+    parameter are a 400 ``conflicting_fields``. Field names in errors are as the client spelled them.
     """
+    fields = list(serializer_class().fields) if serializer_class is not None else []
+    aliases = dict(aliases or {})
+    params = request.query_params
+    recognised = {name: name for name in fields} | {humps.decamelize(name): name for name in fields} | aliases
+    if paged:
+        for name, extra in PAGINATION_PARAMETERS.items():
+            recognised |= {name: name, humps.decamelize(name): name, **{alias: name for alias in extra}}
+        recognised["page"] = "page"
+    unknown = [key for key in params if key not in recognised]
+    if unknown:
+        raise UnknownFields(
+            f"Unknown query parameter(s): {', '.join(sorted(unknown))}.",
+            errors=[
+                {"field": key, "message": "This parameter is not accepted here.", "code": "unknown_field"}
+                for key in unknown
+            ],
+        )
+    if paged and "page" in params and params["page"].strip() != "1":
+        raise ValidationError(
+            {"page": ["Pages are reached with cursor (the next link of the previous page); page=1 is the first."]},
+            code="invalid",
+        )
     body: dict[str, Any] = {}
     spelling: dict[str, str] = {}
-    for name in names:
-        value, used = query_param(request.query_params, name)
+    for name in fields:
+        own_aliases = [alias for alias, target in aliases.items() if target == name]
+        value, used = query_param(params, name, *own_aliases)
         if value is not None:
             body[name] = value
             spelling[name] = used
+    if paged:
+        query_param(params, "pageSize", "size")  # two spellings at once: conflicting_fields
     request._request.field_spelling = spelling
-    serializer = serializer_class(data=body)
+    if serializer_class is None:
+        return {}
+    serializer = serializer_class(data=body, context=context or {"request": request})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

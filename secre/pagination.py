@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from rest_framework.exceptions import ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from secre.dialects import query_param
+from secre.problems import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -17,8 +20,10 @@ MAX_PAGE_SIZE = 100
 class StablePagination(CursorPagination):
     """Keyset pagination in a stable order (``id``: UUIDv7, so creation order), absolute links.
 
-    ``pageSize`` is 1-100 (default 20); anything else is a 400 naming ``pageSize``. Links honour
-    ``X-Forwarded-Proto``/``-Host`` behind a proxy. The cursor is opaque and carries no personal data.
+    ``pageSize`` (or ``size``) is 1-100 (default 20); anything else is a 400 naming ``pageSize``.
+    Links honour ``X-Forwarded-Proto``/``-Host`` behind a proxy (USE_PROXY_HEADERS). The cursor is opaque
+    and carries no personal data; one this API did not give out (undecodable, or crafted) is a 400
+    ``invalid_cursor``.
     """
 
     ordering = "id"
@@ -33,10 +38,31 @@ class StablePagination(CursorPagination):
         if ordering is not None:
             self.ordering = ordering
 
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except (NotFound, UnicodeError, ValueError):
+            raise InvalidCursor() from None
+        if (
+            cursor is not None
+            and cursor.position is not None
+            and ("\x00" in cursor.position or len(cursor.position) > 100)
+        ):
+            raise InvalidCursor()
+        return cursor
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, ValueError, TypeError, OverflowError, DataError):
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise InvalidCursor() from None  # a position that is not a value of the ordering field
+
     def get_page_size(self, request) -> int:
         raw = self.body_page_size
         if raw is None:
-            raw, _ = query_param(request.query_params, self.page_size_query_param)
+            raw, _ = query_param(request.query_params, self.page_size_query_param, "size")
         if raw is None or raw == "":
             return self.page_size
         try:

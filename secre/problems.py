@@ -54,6 +54,27 @@ class UnknownFields(Problem):
     default_detail = "The request contains fields this operation does not accept."
 
 
+class InvalidCursor(Problem):
+    """400: the pagination ``cursor`` is not one this API gave out (undecodable or crafted)."""
+
+    default_code = "invalid_cursor"
+    title = "Invalid cursor"
+    default_detail = "The cursor is not valid; follow the next or previous link of a page."
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        extra.setdefault("errors", [{"field": "cursor", "message": detail or self.default_detail, "code": "invalid"}])
+        super().__init__(detail, **extra)
+
+
+class PayloadTooLarge(Problem):
+    """413: the request body is larger than the API accepts (``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    title = "Payload too large"
+    default_detail = "The request body is too large."
+
+
 class AuthenticationFailed(Problem):
     """401: missing, malformed, unknown, revoked or expired API key, or an inactive tenant."""
 

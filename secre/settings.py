@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: one JSON "request" line per request, with ids and the route template.
     "secre.observability.RequestLogMiddleware",
+    # Oversize bodies are a 413 before anything reads them.
+    "secre.limits.BodySizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI and Redoc from drf-spectacular-sidecar) without internet or a proxy.
     "whitenoise.middleware.WhiteNoiseMiddleware",

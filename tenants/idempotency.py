@@ -30,8 +30,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from rest_framework import status
+from rest_framework.exceptions import APIException
 
-from secre.parsers import nesting_exceeds
+from secre.parsers import json_document
 from secre.problems import Problem, problem_response_for
 from tenants.models import IdempotentRequest
 
@@ -95,11 +96,8 @@ def parse_key(raw: str) -> str:
 def fingerprint(request: HttpRequest) -> str:
     """SHA-256 of the route and the canonical body (top-level keys camelCased, sorted)."""
     try:
-        text = (request.body or b"null").decode("utf-8")
-        if nesting_exceeds(text):
-            raise ValueError("nested too deeply")  # the parser refuses it too, with a 400
-        body = json.loads(text)
-    except (ValueError, RecursionError):
+        body = json_document(request.body or b"null")
+    except APIException:  # the view's parser refuses it with its own 4xx
         canonical = request.body.decode("utf-8", "replace")
     else:
         if isinstance(body, dict):

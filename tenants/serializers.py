@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
+from secre.fields import BoundedDateTimeField, StrictIntegerField
 from tenants.models import validate_timezone
 from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
 
@@ -29,7 +30,7 @@ class TenantSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Requests per period for this clinic's keys, e.g. 1200/m; null: the default.",
     )
-    reminderLeadMinutes = serializers.IntegerField(
+    reminderLeadMinutes = StrictIntegerField(
         source="reminder_lead_minutes",
         required=False,
         allow_null=True,
@@ -37,7 +38,7 @@ class TenantSerializer(serializers.Serializer):
         max_value=60 * 24 * 14,
         help_text="Minutes before an appointment when appointment.reminder_due is emitted; null: none.",
     )
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
 
 
 class ApiKeySerializer(serializers.Serializer):
@@ -49,11 +50,11 @@ class ApiKeySerializer(serializers.Serializer):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ALL_SCOPES), required=False, allow_empty=False, max_length=4
     )
-    expiresAt = serializers.DateTimeField(source="expiry_date", required=False, allow_null=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    lastUsedAt = serializers.DateTimeField(source="last_used_at", read_only=True)
+    expiresAt = BoundedDateTimeField(source="expiry_date", required=False, allow_null=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
+    lastUsedAt = BoundedDateTimeField(source="last_used_at", read_only=True)
     revoked = serializers.BooleanField(read_only=True)
-    revokedAt = serializers.DateTimeField(source="revoked_at", read_only=True)
+    revokedAt = BoundedDateTimeField(source="revoked_at", read_only=True)
 
     def validate_scopes(self, value):
         return sorted(set(value or DEFAULT_SCOPES))
@@ -68,7 +69,7 @@ class NewApiKeySerializer(ApiKeySerializer):
 class RotateSerializer(serializers.Serializer):
     """``{"gracePeriodMinutes": 60}``: minutes the old key keeps working (default 0: stops now)."""
 
-    gracePeriodMinutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False, default=0)
+    gracePeriodMinutes = StrictIntegerField(min_value=0, max_value=60 * 24 * 30, required=False, default=0)
 
 
 class BootstrapSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from secre.dialects import validated_body
+from secre.dialects import validated_body, validated_query
 from secre.openapi import NOT_FOUND, UNAUTHENTICATED, VALIDATION, problem
 from secre.path_params import uuid_param
 from tenants import api_keys, selectors, services
@@ -62,6 +62,7 @@ class MeView(APIView):
         ],
     )
     def get(self, request):
+        validated_query(request)
         client = request.user
         return Response(
             MeSerializer(
@@ -96,6 +97,7 @@ class ApiKeyViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
+        validated_query(request)
         return Response(ApiKeySerializer(selectors.api_key_list(), many=True).data)
 
     def create(self, request):
@@ -173,6 +175,7 @@ class PlatformTenantViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
+        validated_query(request)
         return Response(TenantSerializer(selectors.tenant_list_all(), many=True).data)
 
     def create(self, request):
@@ -180,6 +183,7 @@ class PlatformTenantViewSet(viewsets.ViewSet):
         return Response(TenantSerializer(tenant).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
+        validated_query(request)
         return Response(TenantSerializer(selectors.tenant_get(tenant_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from secre.fields import BoundedDateTimeField, StrictIntegerField
 from webhooks.models import EVENT_TYPES
 
 
@@ -19,13 +20,13 @@ class WebhookEndpointSerializer(serializers.Serializer):
     )
     enabled = serializers.BooleanField(required=False)
     disabledReason = serializers.CharField(source="disabled_reason", read_only=True)
-    consecutiveFailures = serializers.IntegerField(source="consecutive_failures", read_only=True)
+    consecutiveFailures = StrictIntegerField(source="consecutive_failures", read_only=True)
     insecureUrl = serializers.BooleanField(
         source="uses_plain_http",
         read_only=True,
         help_text="true: the URL is plain http:// (saved before https became required); change it to https://.",
     )
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
 
 
 class NewSecretSerializer(WebhookEndpointSerializer):
@@ -35,15 +36,15 @@ class NewSecretSerializer(WebhookEndpointSerializer):
 class RotateSecretSerializer(serializers.Serializer):
     """``{"gracePeriodMinutes": 1440}``: how long the old secret keeps signing as well."""
 
-    gracePeriodMinutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, required=False, default=1440)
+    gracePeriodMinutes = StrictIntegerField(min_value=0, max_value=60 * 24 * 30, required=False, default=1440)
 
 
 class DeliveryAttemptSerializer(serializers.Serializer):
-    attemptedAt = serializers.DateTimeField(source="attempted_at")
-    statusCode = serializers.IntegerField(source="status_code", allow_null=True)
-    durationMs = serializers.IntegerField(source="duration_ms")
+    attemptedAt = BoundedDateTimeField(source="attempted_at")
+    statusCode = StrictIntegerField(source="status_code", allow_null=True)
+    durationMs = StrictIntegerField(source="duration_ms")
     error = serializers.CharField()
-    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)
+    nextAttemptAt = BoundedDateTimeField(source="next_attempt_at", allow_null=True)
 
 
 class DeliverySerializer(serializers.Serializer):
@@ -53,9 +54,9 @@ class DeliverySerializer(serializers.Serializer):
     eventId = serializers.UUIDField(source="event_id", help_text="The webhook-id header.")
     eventType = serializers.CharField(source="event.type")
     status = serializers.CharField()
-    attempts = serializers.IntegerField()
-    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)
-    lastStatusCode = serializers.IntegerField(source="last_status_code", allow_null=True)
+    attempts = StrictIntegerField()
+    nextAttemptAt = BoundedDateTimeField(source="next_attempt_at", allow_null=True)
+    lastStatusCode = StrictIntegerField(source="last_status_code", allow_null=True)
     lastError = serializers.CharField(source="last_error")
-    createdAt = serializers.DateTimeField(source="created_at")
+    createdAt = BoundedDateTimeField(source="created_at")
     attemptLog = DeliveryAttemptSerializer(source="attempt_log.all", many=True)

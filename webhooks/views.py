@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from secre.dialects import validated_body
+from secre.dialects import validated_body, validated_query
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION
 from secre.pagination import StablePagination
 from secre.path_params import uuid_param
@@ -61,6 +61,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
+        validated_query(request)
         return Response(WebhookEndpointSerializer(selectors.endpoint_list(), many=True).data)
 
     def create(self, request):
@@ -74,6 +75,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         return _with_secret(endpoint, secret, status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
+        validated_query(request)
         return Response(WebhookEndpointSerializer(_endpoint(pk)).data)
 
     def partial_update(self, request, pk: str):
@@ -103,6 +105,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         responses={200: DeliverySerializer(many=True), 404: NOT_FOUND},
     )
     def deliveries(self, request, pk: str):
+        validated_query(request, paged=True)
         endpoint = _endpoint(pk)
         queryset = selectors.delivery_list(endpoint=endpoint)
         paginator = StablePagination(ordering="-created_at")

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 
 from appointments import selectors, services
 from appointments.models import Appointment
+from appointments.queries import RANGE_DATE_ALIASES, AppointmentFilterSerializer
 from appointments.serializers import (
-    AppointmentFilterSerializer,
     AppointmentSerializer,
     CancelSerializer,
 )
@@ -18,7 +18,6 @@ from appointments.views.common import (
     APPOINTMENT_ALIASES,
     EVENT_TYPE,
     overbook_requested,
-    query_bound,
     serializer_context,
 )
 from secre.dialects import validated_body, validated_query
@@ -33,7 +32,7 @@ class AppointmentViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
-        return self._list(request, start_aliases=(), end_aliases=())
+        return self._list(request)
 
     def create(self, request):
         data = validated_body(
@@ -50,6 +49,7 @@ class AppointmentViewSet(viewsets.ViewSet):
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
+        validated_query(request)
         return Response(AppointmentSerializer(selectors.appointment_get(appointment_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):
@@ -88,12 +88,16 @@ class AppointmentViewSet(viewsets.ViewSet):
     @schema.APPOINTMENT_BY_DATE_RANGE
     @action(detail=False, methods=["get"], url_path="by-date-range")
     def by_date_range(self, request):
-        return self._list(request, start_aliases=("start_date", "startDate"), end_aliases=("end_date", "endDate"))
+        return self._list(request)
 
-    def _list(self, request, *, start_aliases, end_aliases):
-        filters = validated_query(request, AppointmentFilterSerializer, names=AppointmentFilterSerializer.FILTERS)
-        filters["start"] = query_bound(request, "start", *start_aliases, end=False)
-        filters["end"] = query_bound(request, "end", *end_aliases, end=True)
+    def _list(self, request):
+        filters = validated_query(
+            request,
+            AppointmentFilterSerializer,
+            aliases=RANGE_DATE_ALIASES,
+            paged=True,
+            context=serializer_context(request),
+        )
         paginator = StablePagination(ordering=("start", "id"))
         page = paginator.paginate_queryset(selectors.appointment_list(filters=filters), request, view=self)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from appointments import availability, selectors, services
+from appointments.queries import RANGE_DATETIME_ALIASES, CheckQuery, ClosedDaysQuery, RangeQuery, TimeSlotsQuery
 from appointments.serializers import (
     AvailabilityCheckSerializer,
     AvailabilityRuleSerializer,
@@ -15,15 +15,13 @@ from appointments.serializers import (
     HolidayLoadSerializer,
     TimeSlotsSerializer,
 )
-from appointments.times import parse_date, parse_instant
 from appointments.views import schema
 from appointments.views.common import (
     doctor_by_path,
-    query_bound,
     request_zone,
     serializer_context,
 )
-from secre.dialects import query_param, validated_body
+from secre.dialects import validated_body, validated_query
 from secre.path_params import uuid_param
 
 
@@ -39,6 +37,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @schema.DOCTOR_AVAILABILITY_LIST_RULES
     def list_rules(self, request, documentTypeId: str, documentNumber: str):
+        validated_query(request)
         doctor = doctor_by_path(documentTypeId, documentNumber)
         return Response(AvailabilityRuleSerializer(selectors.availability_rule_list(doctor=doctor), many=True).data)
 
@@ -69,10 +68,11 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @schema.DOCTOR_AVAILABILITY_LIST_BLOCKED
     def list_blocked(self, request, documentTypeId: str, documentNumber: str):
-        doctor = doctor_by_path(documentTypeId, documentNumber)
-        blocked = selectors.blocked_time_list(
-            doctor=doctor, start=query_bound(request, "start", end=False), end=query_bound(request, "end", end=True)
+        window = validated_query(
+            request, RangeQuery, aliases=RANGE_DATETIME_ALIASES, context=serializer_context(request)
         )
+        doctor = doctor_by_path(documentTypeId, documentNumber)
+        blocked = selectors.blocked_time_list(doctor=doctor, start=window.get("start"), end=window.get("end"))
         return Response(BlockedTimeSerializer(blocked, many=True, context=serializer_context(request)).data)
 
     @schema.DOCTOR_AVAILABILITY_DELETE_BLOCKED
@@ -82,47 +82,29 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @schema.DOCTOR_AVAILABILITY_TIME_SLOTS
     def time_slots(self, request, documentTypeId: str, documentNumber: str):
+        query = validated_query(request, TimeSlotsQuery, context=serializer_context(request))
         doctor = doctor_by_path(documentTypeId, documentNumber)
-        raw_date, used = query_param(request.query_params, "date")
-        if not raw_date:
-            raise ValidationError({"date": ["This query parameter is required (YYYY-MM-DD)."]}, code="required")
-        first_day = parse_date(raw_date, field=used)
-        raw_days, used_days = query_param(request.query_params, "days")
-        days = 1
-        if raw_days not in (None, ""):
-            if not raw_days.isdigit() or not 1 <= int(raw_days) <= availability.MAX_DAYS:
-                raise ValidationError({used_days: ["A whole number from 1 to 31."]}, code="out_of_range")
-            days = int(raw_days)
-        raw_full, _ = query_param(request.query_params, "includeFull")
-        include_full = str(raw_full).lower() in ("true", "1", "yes")
         zone = request_zone(request)
         slots = availability.time_slots(
-            doctor=doctor, first_day=first_day, days=days, zone=zone, include_full=include_full
+            doctor=doctor, first_day=query["date"], days=query["days"], zone=zone, include_full=query["includeFull"]
         )
         payload = {"doctor": doctor, "timeZone": request.tenant.timezone, "slots": slots}
         return Response(TimeSlotsSerializer(payload, context={"zone": zone}).data)
 
     @schema.DOCTOR_AVAILABILITY_CHECK
     def check(self, request, documentTypeId: str, documentNumber: str):
+        bounds = validated_query(
+            request, CheckQuery, aliases=RANGE_DATETIME_ALIASES, context=serializer_context(request)
+        )
         doctor = doctor_by_path(documentTypeId, documentNumber)
         zone = request_zone(request)
-        bounds = {}
-        for name in ("start", "end"):
-            raw, used = query_param(request.query_params, name)
-            if not raw:
-                raise ValidationError({name: ["This query parameter is required."]}, code="required")
-            bounds[name] = parse_instant(raw, zone, field=used)
-        if bounds["end"] <= bounds["start"]:
-            raise ValidationError({"end": ["Must be after start."]}, code="invalid")
         result = availability.check_availability(doctor=doctor, start=bounds["start"], end=bounds["end"], zone=zone)
         return Response(AvailabilityCheckSerializer(result).data)
 
     @schema.DOCTOR_AVAILABILITY_LIST_CLOSED
     def list_closed(self, request):
-        raw, used = query_param(request.query_params, "year")
-        if raw not in (None, "") and not (raw.isdigit() and 2000 <= int(raw) <= 2100):
-            raise ValidationError({used: ["A year from 2000 to 2100."]}, code="invalid")
-        days = selectors.closed_day_list(year=int(raw) if raw else None)
+        query = validated_query(request, ClosedDaysQuery)
+        days = selectors.closed_day_list(year=query.get("year"))
         return Response(ClosedDaySerializer(days, many=True).data)
 
     @schema.DOCTOR_AVAILABILITY_CREATE_CLOSED

@@ -12,7 +12,7 @@ from appointments.serializers import (
     ClinicSerializer,
 )
 from appointments.views import schema
-from secre.dialects import validated_body
+from secre.dialects import validated_body, validated_query
 
 
 class CatalogViewSet(viewsets.ViewSet):
@@ -21,6 +21,7 @@ class CatalogViewSet(viewsets.ViewSet):
     kind = ""
 
     def list(self, request):
+        validated_query(request)
         return Response(CatalogEntrySerializer(catalog_entries(self.kind), many=True).data)
 
     def create(self, request):
@@ -51,6 +52,7 @@ class ClinicViewSet(viewsets.ViewSet):
     """The tenant's places of care; an appointment's clinicId is one of their ids."""
 
     def list(self, request):
+        validated_query(request)
         return Response(ClinicSerializer(selectors.clinic_list(), many=True).data)
 
     def create(self, request):

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from appointments import selectors, services
+from appointments.queries import DoctorFilterSerializer
 from appointments.serializers import (
-    DoctorFilterSerializer,
     DoctorSerializer,
 )
 from appointments.views import schema
@@ -27,7 +27,7 @@ class DoctorViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
-        filters = validated_query(request, DoctorFilterSerializer, names=DoctorFilterSerializer.FILTERS)
+        filters = validated_query(request, DoctorFilterSerializer, paged=True)
         paginator = StablePagination()
         page = paginator.paginate_queryset(selectors.doctor_list(filters=filters), request, view=self)
         return paginator.get_paginated_response(DoctorSerializer(page, many=True).data)
@@ -38,6 +38,7 @@ class DoctorViewSet(viewsets.ViewSet):
         return Response(DoctorSerializer(doctor).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
+        validated_query(request)
         return Response(DoctorSerializer(selectors.doctor_get(doctor_id=uuid_param(pk))).data)
 
     def partial_update(self, request, pk: str):
@@ -52,4 +53,5 @@ class DoctorViewSet(viewsets.ViewSet):
     @schema.DOCTOR_BY_DOCUMENT
     @action(detail=False, methods=["get"], url_path=r"by-document/(?P<documentTypeId>[^/]+)/(?P<documentNumber>[^/]+?)")
     def by_document(self, request, documentTypeId: str, documentNumber: str):
+        validated_query(request)
         return Response(DoctorSerializer(doctor_by_path(documentTypeId, documentNumber)).data)

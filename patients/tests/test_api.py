@@ -206,7 +206,8 @@ def test_list_filters(api):
     assert ids(documentTypeId=1, documentNumber=juan.document_number) == ["Juan"]
     assert ids(document_type_id=1, document_number=juan.document_number) == ["Juan"]
     assert ids(updatedSince="2000-01-01T00:00:00Z") == ["Juan", "Ana", "Luz"]
-    assert ids(updatedSince="2999-01-01T00:00:00-05:00") == []
+    assert ids(updatedSince="2199-01-01T00:00:00-05:00") == []
+    assert api.get("/v1/patients", {"updatedSince": "2999-01-01T00:00:00Z"}).status_code == 400  # outside 1900-2200
     assert api.get("/v1/patients", {"updatedSince": "yesterday"}).json()["errors"][0]["field"] == "updatedSince"
     conflict = api.get("/v1/patients", {"pageSize": 5, "page_size": 5})
     assert conflict.status_code == 400 and conflict.json()["code"] == "conflicting_fields"

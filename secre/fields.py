@@ -1,0 +1,55 @@
+"""Serializer fields that refuse what would break further down (an overflow, a database range), as a
+400 naming the field rather than a 500."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework import serializers
+
+MIN_YEAR, MAX_YEAR = 1900, 2200
+_ASCII_INTEGER = re.compile(r"^\s*-?[0-9]+\s*$")
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An RFC 3339 instant between the years 1900 and 2200 (outside it, converting between offsets and
+    UTC overflows Python's datetime, and no clinic books there)."""
+
+    default_error_messages = {"out_of_range": f"Must be between the years {MIN_YEAR} and {MAX_YEAR}."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and value[:4].isascii() and value[:4].isdigit():
+            year = int(value[:4])
+            if not MIN_YEAR <= year <= MAX_YEAR:
+                self.fail("out_of_range")
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("out_of_range")
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer written with the digits 0-9 only (``int()`` also takes ``٣`` and refuses ``²``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not _ASCII_INTEGER.match(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ReferenceField(serializers.PrimaryKeyRelatedField):
+    """A reference-data id (document type, gender, EPS): a whole number 1-32767 before any lookup (a
+    bigger one would overflow the database's smallint: a 500)."""
+
+    default_error_messages = {"out_of_range": "Must be a whole number from 1 to 32767."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, str) and not _ASCII_INTEGER.match(data)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            number = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= number <= 32767:
+            self.fail("out_of_range")
+        return super().to_internal_value(number)
