@@ -90,7 +90,7 @@ class DoctorExists(Problem):
     status_code = status.HTTP_409_CONFLICT
     default_code = "doctor_exists"
     title = "Doctor already exists"
-    default_detail = "A doctor with this documentTypeId and documentNumber already exists."
+    default_detail = "A doctor with this document type and number already exists."
 
 
 class DoctorHasAppointments(Problem):

@@ -140,6 +140,7 @@ class AvailabilityRule(models.Model):
     capacity = models.PositiveSmallIntegerField(default=1)
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True, validators=[custom_fields_validator])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -176,6 +177,7 @@ class BlockedTime(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, null=True, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True, validators=[custom_fields_validator])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

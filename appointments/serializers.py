@@ -169,6 +169,7 @@ class AvailabilityRuleSerializer(DoctorDocumentMixin):
     capacity = StrictIntegerField(min_value=1, max_value=100, required=False)
     validFrom = serializers.DateField(source="valid_from", required=False, allow_null=True)
     validUntil = serializers.DateField(source="valid_until", required=False, allow_null=True)
+    customFields = serializers.DictField(source="custom_fields", required=False, validators=[validate_custom_fields])
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
     updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
 
@@ -177,11 +178,11 @@ class AvailabilityRuleSerializer(DoctorDocumentMixin):
         start = attrs.get("start_time", getattr(instance, "start_time", None))
         end = attrs.get("end_time", getattr(instance, "end_time", None))
         if start is not None and end is not None and end <= start:
-            raise serializers.ValidationError({"endTime": ["Must be after startTime."]}, code="invalid")
+            raise serializers.ValidationError({"endTime": ["Must be after the start time."]}, code="invalid")
         valid_from = attrs.get("valid_from", getattr(instance, "valid_from", None))
         valid_until = attrs.get("valid_until", getattr(instance, "valid_until", None))
         if valid_from and valid_until and valid_until < valid_from:
-            raise serializers.ValidationError({"validUntil": ["Must not be before validFrom."]}, code="invalid")
+            raise serializers.ValidationError({"validUntil": ["Must not be before the first valid date."]}, code="invalid")
         return attrs
 
 
@@ -192,11 +193,12 @@ class BlockedTimeSerializer(DoctorDocumentMixin):
     start = InstantField()
     end = InstantField()
     reason = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    customFields = serializers.DictField(source="custom_fields", required=False, validators=[validate_custom_fields])
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["Must be after start."]}, code="invalid")
+            raise serializers.ValidationError({"end": ["Must be after the start."]}, code="invalid")
         return attrs
 
 

@@ -11,7 +11,7 @@ class PatientExists(Problem):
     status_code = status.HTTP_409_CONFLICT
     default_code = "patient_exists"
     title = "Patient already exists"
-    default_detail = "A patient with this documentTypeId and documentNumber already exists."
+    default_detail = "A patient with this document type and number already exists."
 
 
 class PatientHasAppointments(Problem):

@@ -44,7 +44,9 @@ def _problem(value: Any) -> str | None:
 
 
 def custom_fields_validator(value) -> None:
-    """The same bounds as a model field validator (the console's forms)."""
+    """The same bounds as a model field validator (the console's forms); a JSON object only."""
+    if not isinstance(value, dict):
+        raise DjangoValidationError("Must be a JSON object.", code="invalid")
     message = _problem(value)
     if message is not None:
         raise DjangoValidationError(message, code="too_large")

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from appointments.errors import ClosedDayExists, OverlappingAvailability
 from appointments.models import AvailabilityRule, BlockedTime, ClosedDay, Doctor
 from appointments.services.doctors import doctor_lock
+from secre.custom_fields import custom_fields_merge
 from secre.db_errors import constraint_as, violated_constraint
 from tenants.models import Tenant
 
@@ -35,8 +36,12 @@ def availability_rule_create(*, tenant: Tenant, doctor: Doctor, data: dict[str, 
 
 
 def availability_rule_update(*, rule: AvailabilityRule, data: dict[str, Any]) -> AvailabilityRule:
-    """Change a rule (``doctor`` included); the same overlap rule, under the lock of every doctor involved."""
+    """Change a rule (``doctor`` included); the same overlap rule, under the lock of every doctor involved.
+    ``custom_fields`` merge per RFC 7396, bounded (secre/custom_fields.py)."""
     previous_doctor = rule.doctor
+    data = dict(data)
+    if "custom_fields" in data:
+        data["custom_fields"] = custom_fields_merge(rule.custom_fields, data["custom_fields"])
     for attr, value in data.items():
         setattr(rule, attr, value)
     with transaction.atomic():
@@ -80,7 +85,10 @@ def blocked_time_create(
 
 
 def blocked_time_update(*, blocked_time: BlockedTime, data: dict[str, Any]) -> BlockedTime:
-    """Change a period (doctor, start, end, reason)."""
+    """Change a period (doctor, start, end, reason; ``custom_fields`` merged per RFC 7396)."""
+    data = dict(data)
+    if "custom_fields" in data:
+        data["custom_fields"] = custom_fields_merge(blocked_time.custom_fields, data["custom_fields"])
     for attr, value in data.items():
         setattr(blocked_time, attr, value)
     blocked_time.save()
