@@ -75,6 +75,15 @@ class PayloadTooLarge(Problem):
     default_detail = "The request body is too large."
 
 
+class UnsupportedMediaType(Problem):
+    """415: a request body that is not ``application/json``."""
+
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+    title = "Unsupported media type"
+    default_detail = "The request body must be application/json."
+
+
 class AuthenticationFailed(Problem):
     """401: missing, malformed, unknown, revoked or expired API key, or an inactive tenant."""
 

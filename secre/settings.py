@@ -67,8 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: one JSON "request" line per request, with ids and the route template.
     "secre.observability.RequestLogMiddleware",
-    # Oversize bodies are a 413 before anything reads them.
-    "secre.limits.BodySizeMiddleware",
+    # Oversize bodies are a 413, bodies that are not JSON a 415, before anything reads them.
+    "secre.limits.RequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, Swagger UI and Redoc from drf-spectacular-sidecar) without internet or a proxy.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "secre.openapi.paths_without_trailing_slash",
+        "secre.openapi.resource_tags",
+        "secre.openapi.problem_media_type",
     ],
 }
 
