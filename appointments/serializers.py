@@ -7,6 +7,7 @@ tenant's ``zone`` (ZoneInfo).
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +17,7 @@ from appointments.times import parse_instant, to_utc_z
 from patients.models import DocumentType
 from patients.serializers import DOCUMENT_NUMBER
 from secre.custom_fields import validate_custom_fields
-from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField
+from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField, WallClockTimeField
 
 
 @extend_schema_field(
@@ -161,8 +162,8 @@ class AvailabilityRuleSerializer(DoctorDocumentMixin):
 
     id = serializers.UUIDField(read_only=True)
     dayOfWeek = StrictIntegerField(source="day_of_week", min_value=1, max_value=7)
-    startTime = serializers.TimeField(source="start_time", format="%H:%M")
-    endTime = serializers.TimeField(source="end_time", format="%H:%M")
+    startTime = WallClockTimeField(source="start_time")
+    endTime = WallClockTimeField(source="end_time")
     appointmentDurationMinutes = StrictIntegerField(
         source="appointment_duration_minutes", min_value=5, max_value=480, required=False
     )
@@ -182,7 +183,9 @@ class AvailabilityRuleSerializer(DoctorDocumentMixin):
         valid_from = attrs.get("valid_from", getattr(instance, "valid_from", None))
         valid_until = attrs.get("valid_until", getattr(instance, "valid_until", None))
         if valid_from and valid_until and valid_until < valid_from:
-            raise serializers.ValidationError({"validUntil": ["Must not be before the first valid date."]}, code="invalid")
+            raise serializers.ValidationError(
+                {"validUntil": ["Must not be before the first valid date."]}, code="invalid"
+            )
         return attrs
 
 
@@ -235,6 +238,9 @@ class ClinicSerializer(serializers.Serializer):
 
 
 class SlotSerializer(serializers.Serializer):
+    """A free slot (FHIR Slot): ``start``/``end`` in UTC (Z), ``startLocal``/``endLocal`` with the clinic's
+    offset, the rule's ``capacity`` and the places still ``remaining``."""
+
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
     startLocal = serializers.SerializerMethodField()
@@ -242,15 +248,19 @@ class SlotSerializer(serializers.Serializer):
     capacity = StrictIntegerField()
     remaining = StrictIntegerField()
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, slot) -> str:
         return to_utc_z(slot.start)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_end(self, slot) -> str:
         return to_utc_z(slot.end)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_startLocal(self, slot) -> str:
         return slot.start.astimezone(self.context["zone"]).isoformat()
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_endLocal(self, slot) -> str:
         return slot.end.astimezone(self.context["zone"]).isoformat()
 

@@ -17,7 +17,7 @@ class AuditEventSerializer(serializers.Serializer):
     objectType = serializers.CharField(source="content_type.model")
     objectId = serializers.CharField(source="object_pk")
     objectRepr = serializers.CharField(source="object_repr")
-    changes = serializers.JSONField()
+    changes = serializers.JSONField(allow_null=True)
     apiKeyId = serializers.UUIDField(source="api_key_id", allow_null=True)
     actorId = serializers.UUIDField(source="actor_id", allow_null=True)
     requestId = serializers.CharField(source="request_id", allow_null=True)

@@ -7,7 +7,7 @@ from rest_framework import viewsets
 from audit.selectors import audit_event_list
 from audit.serializers import AuditEventFilterSerializer, AuditEventSerializer
 from secre.dialects import validated_query
-from secre.openapi import COMMON_ERRORS, VALIDATION, problem
+from secre.openapi import COMMON_ERRORS, VALIDATION, paged, problem
 from secre.pagination import StablePagination
 from tenants.scopes import ADMIN
 
@@ -29,7 +29,7 @@ class AuditEventViewSet(viewsets.ViewSet):
             OpenApiParameter("pageSize", OpenApiTypes.INT),
         ],
         responses={
-            200: AuditEventSerializer(many=True),
+            200: paged(AuditEventSerializer),
             400: VALIDATION,
             403: problem("permission_denied (missingScope admin)."),
             **COMMON_ERRORS,

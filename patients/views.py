@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from patients import selectors, services
 from patients.serializers import PatientFilterSerializer, PatientSerializer, ReferenceDataSerializer
 from secre.dialects import validated_body, validated_query
-from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, problem
+from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, document_path_parameters, paged, problem
 from secre.pagination import StablePagination
 from secre.path_params import document_type_param, uuid_param
 from tenants.scopes import READ
@@ -61,12 +61,7 @@ SEED_000_UPDATE = OpenApiExample(
     request_only=True,
     value={"eventType": "PATIENT", "actionType": "UPDATE", "cellPhone": "3001112233", "customFields": {"vip": True}},
 )
-DOCUMENT_PARAMETERS = [
-    OpenApiParameter(
-        "documentTypeId", OpenApiTypes.INT, OpenApiParameter.PATH, description="Document type id (1 = CC)."
-    ),
-    OpenApiParameter("documentNumber", OpenApiTypes.STR, OpenApiParameter.PATH, description="Document number."),
-]
+DOCUMENT_PARAMETERS = document_path_parameters("The patient's")
 FILTER_PARAMETERS = [
     OpenApiParameter("documentTypeId", OpenApiTypes.INT, description="Exact document type (with documentNumber)."),
     OpenApiParameter("documentNumber", OpenApiTypes.STR, description="Exact document number."),
@@ -83,7 +78,7 @@ FILTER_PARAMETERS = [
     list=extend_schema(
         summary="List patients",
         parameters=FILTER_PARAMETERS,
-        responses={200: PatientSerializer(many=True), 400: VALIDATION, **COMMON_ERRORS},
+        responses={200: paged(PatientSerializer), 400: VALIDATION, **COMMON_ERRORS},
     ),
     create=extend_schema(
         summary="Create a patient",
@@ -203,7 +198,7 @@ class PatientViewSet(viewsets.ViewSet):
         summary="Search patients with the filters in a JSON body (keeps personal data out of URLs)",
         request=PatientFilterSerializer,
         examples=[OpenApiExample("by phone", request_only=True, value={"phone": "3001234567", "pageSize": 10})],
-        responses={200: PatientSerializer(many=True), 400: VALIDATION, **COMMON_ERRORS},
+        responses={200: paged(PatientSerializer), 400: VALIDATION, **COMMON_ERRORS},
     )
     @action(detail=False, methods=["post"], url_path="search")
     def search(self, request):

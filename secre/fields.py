@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
@@ -26,6 +28,27 @@ class BoundedDateTimeField(serializers.DateTimeField):
             return super().to_internal_value(value)
         except OverflowError:
             self.fail("out_of_range")
+
+
+WALL_CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": WALL_CLOCK_TIME, "example": "09:00", "description": "Local time, HH:MM (24 h)."}
+)
+class WallClockTimeField(serializers.TimeField):
+    """A local time of day, ``HH:MM`` (or ``HH:MM:00``; other seconds are a 400); answered ``HH:MM``.
+    Not RFC 3339's ``partial-time`` (which needs seconds): the seed prototypes' rules say ``"09:00"``."""
+
+    default_error_messages = {"invalid": "A time as HH:MM (00:00-23:59) is required."}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.match(WALL_CLOCK_TIME, value):
+            self.fail("invalid")
+        return datetime.time(int(value[:2]), int(value[3:5]))
 
 
 class StrictIntegerField(serializers.IntegerField):

@@ -52,9 +52,9 @@ class ApiKeySerializer(serializers.Serializer):
     )
     expiresAt = BoundedDateTimeField(source="expiry_date", required=False, allow_null=True)
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
-    lastUsedAt = BoundedDateTimeField(source="last_used_at", read_only=True)
+    lastUsedAt = BoundedDateTimeField(source="last_used_at", read_only=True, allow_null=True)
     revoked = serializers.BooleanField(read_only=True)
-    revokedAt = BoundedDateTimeField(source="revoked_at", read_only=True)
+    revokedAt = BoundedDateTimeField(source="revoked_at", read_only=True, allow_null=True)
 
     def validate_scopes(self, value):
         return sorted(set(value or DEFAULT_SCOPES))

@@ -7,7 +7,7 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from secre.dialects import validated_body, validated_query
-from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION
+from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, paged
 from secre.pagination import StablePagination
 from secre.path_params import uuid_param
 from tenants.idempotency import mark_secret
@@ -102,7 +102,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="Deliveries to this endpoint, newest first, with every attempt",
-        responses={200: DeliverySerializer(many=True), 404: NOT_FOUND},
+        responses={200: paged(DeliverySerializer), 404: NOT_FOUND},
     )
     def deliveries(self, request, pk: str):
         validated_query(request, paged=True)

@@ -20,7 +20,7 @@ from appointments.serializers import (
     HolidayLoadSerializer,
     TimeSlotsSerializer,
 )
-from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, problem
+from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, document_path_parameters, paged, problem
 
 BOOKING_CONFLICT = problem(
     "slot_taken or patient_busy (with conflictingAppointmentId), outside_availability (with reasons)."
@@ -28,12 +28,7 @@ BOOKING_CONFLICT = problem(
 
 TRANSITION_CONFLICT = problem("invalid_transition (with allowedTransitions), or a booking conflict when rescheduling.")
 
-DOCUMENT_PARAMETERS = [
-    OpenApiParameter("documentTypeId", OpenApiTypes.INT, OpenApiParameter.PATH, description="Doctor's document type."),
-    OpenApiParameter(
-        "documentNumber", OpenApiTypes.STR, OpenApiParameter.PATH, description="Doctor's document number."
-    ),
-]
+DOCUMENT_PARAMETERS = document_path_parameters("The doctor's")
 
 SEED_000_APPOINTMENT = OpenApiExample(
     "seed 000 n8n tool (camelCase, RFC 3339)",
@@ -120,7 +115,7 @@ DOCTOR_VIEW = extend_schema_view(
             OpenApiParameter("isActive", OpenApiTypes.BOOL),
             OpenApiParameter("pageSize", OpenApiTypes.INT, description="1-100, default 20."),
         ],
-        responses={200: DoctorSerializer(many=True), 400: VALIDATION, **COMMON_ERRORS},
+        responses={200: paged(DoctorSerializer), 400: VALIDATION, **COMMON_ERRORS},
     ),
     create=extend_schema(
         summary="Create a doctor",
@@ -168,7 +163,7 @@ APPOINTMENT_VIEW = extend_schema_view(
     list=extend_schema(
         summary="List appointments (starting in [start, end))",
         parameters=APPOINTMENT_FILTER_PARAMETERS,
-        responses={200: AppointmentSerializer(many=True), 400: VALIDATION, **COMMON_ERRORS},
+        responses={200: paged(AppointmentSerializer), 400: VALIDATION, **COMMON_ERRORS},
     ),
     create=extend_schema(
         summary="Book an appointment",
@@ -230,7 +225,7 @@ APPOINTMENT_BY_DATE_RANGE = extend_schema(
     parameters=APPOINTMENT_FILTER_PARAMETERS[:2]
     + [OpenApiParameter("start_date", OpenApiTypes.STR), OpenApiParameter("end_date", OpenApiTypes.STR)]
     + APPOINTMENT_FILTER_PARAMETERS[2:],
-    responses={200: AppointmentSerializer(many=True), 400: VALIDATION, **COMMON_ERRORS},
+    responses={200: paged(AppointmentSerializer), 400: VALIDATION, **COMMON_ERRORS},
 )
 
 DOCTOR_AVAILABILITY_CREATE_RULE = extend_schema(

@@ -121,3 +121,60 @@ def test_openapi_documents_idempotency_and_rate_limits():
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
     assert {"409", "422", "429"} <= set(create["responses"])
     assert "429" in paths["/v1/patients"]["get"]["responses"]
+
+
+def test_every_operation_is_tagged_by_resource_and_documents_its_problems():
+    schema = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()
+    tags = [tag["name"] for tag in schema["tags"]]
+    assert tags == [
+        "Patients",
+        "Doctors",
+        "Availability",
+        "Appointments",
+        "Catalogs",
+        "Keys",
+        "Webhooks",
+        "Audit",
+        "Platform",
+    ]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            assert operation["tags"][0] in tags, (method, path)
+            expected = {"400", "401", "403", "413", "415", "429"} | ({"404"} if "{" in path else set())
+            assert expected <= set(operation["responses"]), (method, path, sorted(operation["responses"]))
+            for status, response in operation["responses"].items():
+                if status >= "400":
+                    assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+    assert schema["paths"]["/v1/webhooks/{id}"]["get"]["tags"] == ["Webhooks"]
+    assert schema["paths"]["/v1/lookups/eps"]["get"]["tags"] == ["Catalogs"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "page"),
+    [
+        ("/v1/patients", "get", "PatientPage"),
+        ("/v1/patients/search", "post", "PatientPage"),
+        ("/v1/doctors", "get", "DoctorPage"),
+        ("/v1/appointments", "get", "AppointmentPage"),
+        ("/v1/appointments/by-date-range", "get", "AppointmentPage"),
+        ("/v1/audit-events", "get", "AuditEventPage"),
+        ("/v1/webhooks/{id}/deliveries", "get", "DeliveryPage"),
+    ],
+)
+def test_paged_lists_document_the_envelope(path, method, page):
+    schema = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()
+    answer = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": f"#/components/schemas/{page}"}
+    envelope = schema["components"]["schemas"][page]
+    assert set(envelope["required"]) == {"results", "next", "previous"}
+    assert envelope["properties"]["next"]["nullable"] is True
+
+
+def test_optional_times_are_nullable_in_the_document():
+    schemas = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    for name in ("ApiKey", "NewApiKey"):
+        for field in ("lastUsedAt", "revokedAt", "expiresAt"):
+            assert schemas[name]["properties"][field].get("nullable") is True, (name, field)
+    assert schemas["AvailabilityRule"]["properties"]["startTime"]["pattern"]
