@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 # CI's PostgreSQL server for `make test-server` (superuser with trust auth).
 PG_SERVER ?= 127.0.0.1:5432
 
-.PHONY: help venv run worker test test-server migrate seed lint format up down bench manage clean-db compose-env
+.PHONY: help venv run worker test contract test-server migrate seed lint format up down bench manage clean-db compose-env
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -53,6 +53,9 @@ run: venv ## migrate, seed the demo, serve the API on http://127.0.0.1:$(PORT) w
 
 test: venv ## run the whole test suite against real PostgreSQL
 	@$(ENV) $(WITH_DB) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+contract: venv ## schemathesis holds every response of a live server to the OpenAPI document (minutes)
+	@$(ENV) $(WITH_DB) $(VENV)/bin/pytest -m contract --show-capture=no secre/tests/test_contract.py $(PYTEST_ARGS)
 
 test-server: venv ## isolation and migration tests on the server at PG_SERVER (CI's PostgreSQL 15)
 	$(PY) -m secre.devdb provision --admin-url postgresql://postgres@$(PG_SERVER)/postgres

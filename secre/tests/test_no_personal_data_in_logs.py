@@ -151,6 +151,11 @@ def test_no_log_line_of_the_api_or_the_worker_carries_personal_data(tmp_path, re
         receiver.stop()
     assert statuses["create"] == 201 and statuses["duplicate"] == 409
     assert statuses["database error"] == 500  # the deliberate 500, logged with its traceback
+    # Every other request is refused or served, never a server error (0: closed before reading it all).
+    others = {name: code for name, code in statuses.items() if name != "database error"}
+    assert all(code < 500 for code in others.values()), others
+    assert statuses["nul in json"] == statuses["nul in name"] == statuses["oversize value"] == 400, statuses
+    assert statuses["oversize body"] in (413, 0) and statuses["nul in path"] == 404, statuses
 
     time.sleep(0.2)
     logs = {name: (tmp_path / name).read_text() for name in ("gunicorn.log", "worker.log")}
