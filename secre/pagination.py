@@ -1,8 +1,11 @@
-"""Cursor pagination for every list: ``{"results": [...], "next": url|null, "previous": url|null}``."""
+"""Cursor pagination for the paged lists: ``{"results": [...], "next": url|null, "previous": url|null}``."""
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from collections import OrderedDict
+from urllib.parse import parse_qs
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -15,6 +18,20 @@ from secre.problems import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+
+
+_CURSOR_TOKENS = {"o", "r", "p"}  # DRF's offset, reverse and position
+
+
+def _well_formed(raw: str) -> bool:
+    """Whether ``raw`` is what DRF's encode_cursor writes: strict base64 of a query string of its tokens
+    (DRF's own decoding skips characters outside the alphabet, so ``%%%`` would read as the first page)."""
+    try:
+        decoded = b64decode(raw.encode("ascii"), validate=True).decode("ascii")
+    except (UnicodeError, binascii.Error, ValueError):
+        return False
+    tokens = parse_qs(decoded, keep_blank_values=True)
+    return bool(tokens) and set(tokens) <= _CURSOR_TOKENS and all(len(values) == 1 for values in tokens.values())
 
 
 class StablePagination(CursorPagination):
@@ -39,6 +56,9 @@ class StablePagination(CursorPagination):
             self.ordering = ordering
 
     def decode_cursor(self, request):
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw and not _well_formed(raw):
+            raise InvalidCursor()
         try:
             cursor = super().decode_cursor(request)
         except (NotFound, UnicodeError, ValueError):

@@ -59,7 +59,9 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
 
     @schema.DOCTOR_AVAILABILITY_CREATE_BLOCKED
     def create_blocked(self, request):
-        data = validated_body(request, BlockedTimeSerializer, context=serializer_context(request))
+        data = validated_body(
+            request, BlockedTimeSerializer, aliases=RANGE_DATETIME_ALIASES, context=serializer_context(request)
+        )
         data["doctor"] = selectors.doctor_from_reference(data["doctor"])
         blocked = services.blocked_time_create(tenant=request.tenant, **data)
         return Response(

@@ -276,7 +276,7 @@ DOCTOR_AVAILABILITY_DELETE_RULE = extend_schema(
 )
 
 DOCTOR_AVAILABILITY_CREATE_BLOCKED = extend_schema(
-    summary="Block a doctor's time",
+    summary="Block a doctor's time (start_datetime/end_datetime also accepted)",
     request=BlockedTimeSerializer,
     examples=[
         OpenApiExample(
