@@ -274,8 +274,15 @@ REMINDER_SCAN_SECONDS = env.int("REMINDER_SCAN_SECONDS", default=60)
 EVENTS_SQS_QUEUE_URL = env.str("EVENTS_SQS_QUEUE_URL", default="")
 AWS_REGION = env.str("AWS_REGION", default="us-east-1")
 AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
-# A worker's hold on a claimed delivery; a killed worker's deliveries are taken again after it.
+# The worker (webhooks/worker.py): a claimed delivery's lease, renewed every third of it while the
+# attempt runs (a killed worker's deliveries are taken again once it passes); the deadline of one
+# request; deliveries taken per claim; sending threads per worker process; and
+# requests in flight to one endpoint at once, across every worker process.
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+WEBHOOK_CLAIM_BATCH = env.int("WEBHOOK_CLAIM_BATCH", default=20)
+WEBHOOK_WORKER_THREADS = env.int("WEBHOOK_WORKER_THREADS", default=8)
+WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
 
 # The audit trail (django-auditlog) with Secre's own entry model, masking and correlation id.
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEvent"

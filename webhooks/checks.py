@@ -4,11 +4,15 @@
   derived from SECRET_KEY: rotating SECRET_KEY would make them unreadable, and one secret would guard
   two things).
 * ``webhooks.E002``: a key is not a Fernet key, or is an example value.
+* ``webhooks.E003`` (every command, the worker's too): a worker setting out of range — a lease under
+  2 s (renewed every third of it), a timeout that is not positive, a claim batch, thread count or
+  per-endpoint limit under 1.
 """
 
 from __future__ import annotations
 
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 from tenants.checks import is_example_secret
@@ -36,4 +40,22 @@ def check_webhook_secret_keys(app_configs, **kwargs):
             continue
         if is_example_secret(key):
             errors.append(Error(f"WEBHOOK_SECRETS_KEYS key {position} is an example value.", id="webhooks.E002"))
+    return errors
+
+
+@register()
+def check_worker_settings(app_configs, **kwargs):
+    minimums = {
+        "WEBHOOK_LEASE_SECONDS": 2,
+        "WEBHOOK_CLAIM_BATCH": 1,
+        "WEBHOOK_WORKER_THREADS": 1,
+        "WEBHOOK_ENDPOINT_CONCURRENCY": 1,
+    }
+    errors = [
+        Error(f"{name} must be at least {minimum}.", id="webhooks.E003")
+        for name, minimum in minimums.items()
+        if getattr(settings, name) < minimum
+    ]
+    if settings.WEBHOOK_TIMEOUT_SECONDS <= 0:
+        errors.append(Error("WEBHOOK_TIMEOUT_SECONDS must be more than 0.", id="webhooks.E003"))
     return errors

@@ -1,17 +1,25 @@
-"""Delivering events: the worker's claim loop, one signed POST per attempt, retries with backoff.
+"""Delivering events: claiming due deliveries, one signed POST per attempt, retries with backoff.
 
 * Each request: POST JSON with ``webhook-id`` (the event id: the same on every retry, so receivers
   can deduplicate), ``webhook-timestamp`` and ``webhook-signature`` (the ``standardwebhooks``
-  package; during a secret rotation both secrets sign), a 15 s timeout, no redirects, no internal
-  addresses (secre/outbound_http.py).
+  package; during a secret rotation both secrets sign), a deadline of ``WEBHOOK_TIMEOUT_SECONDS``
+  for the whole answer, no redirects, no internal addresses, at most 64 KiB of the response read
+  (secre/outbound_http.py).
 * Network errors, 408, 429 and 5xx are retried with exponential backoff and jitter for about three
   days (``MAX_ATTEMPTS``); a 410 disables the endpoint; other 4xx are not retried. After
   ``WEBHOOK_DISABLE_AFTER_FAILURES`` consecutive failures the endpoint is disabled (logged, and
   visible in the console and the API).
-* At least once: deliveries are claimed with a lease (``locked_until``), so a worker killed in the
-  middle of a delivery leaves it to be taken again once the lease passes — with the same webhook-id.
-* Jobs carry ids only; each delivery is made in its tenant's context. Only the claim crosses
-  tenants, through the operator bypass.
+* At least once, and once per attempt: a claimed delivery carries a lease (``locked_until``, held by
+  ``locked_by``, a worker's id) that the worker renews while the attempt runs
+  (:func:`deliveries_renew`), so no other worker sends it while the first is alive; a worker killed
+  in the middle of a delivery leaves it to be taken again once the lease passes — with the same
+  webhook-id.
+* At most ``WEBHOOK_ENDPOINT_CONCURRENCY`` deliveries of one endpoint are in flight at once, across
+  every worker process: the claim counts the live leases per endpoint, and claims are serialised
+  by a transaction-level advisory lock, so two workers cannot both take an endpoint's last place.
+  One clinic's stalled receiver therefore holds only its own places, never every sending thread.
+* Jobs carry ids only; each delivery is made in its tenant's context. Only the claim and the lease
+  renewal cross tenants, through the operator bypass.
 """
 
 from __future__ import annotations
@@ -19,25 +27,22 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connections, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 from urllib3.exceptions import HTTPError
+from uuid_utils.compat import uuid7
 
 from secre import outbound_http
-from secre.periodic import Scheduler
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from webhooks import secrets
 from webhooks.events import event_payload
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from webhooks.sqs import publish_pending
 
 logger = logging.getLogger("secre.webhooks")
 
@@ -45,6 +50,37 @@ MAX_ATTEMPTS = 20
 FIRST_DELAY_SECONDS = 30
 MAX_DELAY_SECONDS = 6 * 60 * 60
 RETRIED_STATUSES = {408, 429}
+# This process's worker id when the caller names none (tests, manage.py commands).
+PROCESS_WORKER = UUID(str(uuid7()))
+CLAIM_LOCK = 0x5EC2E_C1A1  # pg_advisory_xact_lock key serialising claims across worker processes
+
+# Per endpoint: its places left (the limit minus its live leases), then its due deliveries in order,
+# through the partial indexes webhooks_delivery_leased and webhooks_delivery_pending. The UPDATE
+# checks each row again under its row lock (a redelivery or a finished attempt meanwhile).
+CLAIM_SQL = """
+WITH busy AS (
+    SELECT endpoint_id, count(*) AS n FROM webhooks_delivery
+    WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until >= %(now)s
+    GROUP BY endpoint_id
+), candidates AS (
+    SELECT due.id, due.next_attempt_at
+    FROM webhooks_webhookendpoint e
+    LEFT JOIN busy ON busy.endpoint_id = e.id
+    CROSS JOIN LATERAL (
+        SELECT d.id, d.next_attempt_at FROM webhooks_delivery d
+        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= %(now)s
+          AND (d.locked_until IS NULL OR d.locked_until < %(now)s)
+        ORDER BY d.next_attempt_at
+        LIMIT greatest(%(per_endpoint)s - coalesce(busy.n, 0), 0)
+    ) due
+    ORDER BY due.next_attempt_at
+    LIMIT %(limit)s
+)
+UPDATE webhooks_delivery d SET locked_until = %(until)s, locked_by = %(worker)s
+FROM candidates c
+WHERE d.id = c.id AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < %(now)s)
+RETURNING d.id, d.tenant_id, c.next_attempt_at
+"""
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -54,29 +90,56 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not security)
 
 
-def deliveries_claim_due(*, limit: int = 20, now: datetime | None = None) -> list[tuple[UUID, UUID]]:
-    """Take up to ``limit`` due deliveries of any tenant for this worker (lease ``WEBHOOK_LEASE_SECONDS``).
-    Returns ``(delivery id, tenant id)`` pairs."""
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+
+
+def deliveries_claim_due(
+    *, worker: UUID = PROCESS_WORKER, limit: int | None = None, now: datetime | None = None
+) -> list[tuple[UUID, UUID]]:
+    """Lease up to ``limit`` (default ``WEBHOOK_CLAIM_BATCH``) due deliveries of any tenant to
+    ``worker`` for ``WEBHOOK_LEASE_SECONDS``, never more than ``WEBHOOK_ENDPOINT_CONCURRENCY`` in
+    flight per endpoint (counting every worker's live leases). Returns ``(delivery id, tenant id)``
+    pairs, the longest-due first. Cross-tenant: the operator bypass."""
     now = now or timezone.now()
-    lease = timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+    limit = settings.WEBHOOK_CLAIM_BATCH if limit is None else limit
+    if limit <= 0:
+        return []
+    params = {
+        "now": now,
+        "until": now + _lease(),
+        "worker": worker,
+        "limit": limit,
+        "per_endpoint": settings.WEBHOOK_ENDPOINT_CONCURRENCY,
+    }
+    with operator_access() as alias, connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])  # its own statement: a fresh snapshot
+        cursor.execute(CLAIM_SQL, params)
+        rows = sorted(cursor.fetchall(), key=lambda row: row[2])
+    return [(delivery_id, tenant_id) for delivery_id, tenant_id, _ in rows]
+
+
+def deliveries_renew(delivery_ids: list[UUID], *, worker: UUID, now: datetime | None = None) -> int:
+    """Extend ``worker``'s leases on these deliveries to ``WEBHOOK_LEASE_SECONDS`` from now (the
+    worker's heartbeat, while their attempts run). Returns how many leases it still held."""
+    if not delivery_ids:
+        return 0
+    now = now or timezone.now()
     with operator_access() as alias:
-        due = list(
+        return (
             Delivery.objects.using(alias)
-            .select_for_update(skip_locked=True)
-            .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-            .order_by("next_attempt_at")
-            .values_list("id", "tenant_id")[:limit]
+            .filter(id__in=delivery_ids, locked_by=worker, status=Delivery.Status.PENDING)
+            .update(locked_until=now + _lease())
         )
-        Delivery.objects.using(alias).filter(id__in=[row[0] for row in due]).update(locked_until=now + lease)
-    return due
 
 
-def delivery_attempt(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
-    """Make one attempt of a delivery, in its tenant's context, and record it."""
+def delivery_attempt(delivery_id: UUID, tenant_id: UUID, *, worker: UUID = PROCESS_WORKER) -> Delivery | None:
+    """Make one attempt of a delivery ``worker`` has claimed, in its tenant's context, and record it.
+    Returns the delivery as recorded; nothing is sent when the delivery is no longer pending or
+    ``worker`` no longer holds its lease. Network failures are recorded, not raised."""
     with tenant_context(tenant_id):
         delivery = Delivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
-        if delivery is None or delivery.status != Delivery.Status.PENDING:
+        if delivery is None or delivery.status != Delivery.Status.PENDING or delivery.locked_by != worker:
             return delivery
         endpoint = delivery.endpoint
         if not endpoint.enabled:
@@ -86,7 +149,9 @@ def delivery_attempt(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
     started = timezone.now()
     status_code, error, duration_ms = None, "", 0
     try:
-        response = outbound_http.post(endpoint.url, body=body.encode(), headers=headers)
+        response = outbound_http.post(
+            endpoint.url, body=body.encode(), headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        )
         status_code, duration_ms = response.status, response.duration_ms
     except outbound_http.ForbiddenAddressError as exc:
         error = f"forbidden address: {exc}"
@@ -98,7 +163,10 @@ def delivery_attempt(delivery_id: UUID, tenant_id: UUID) -> Delivery | None:
     duration_ms = duration_ms or int((timezone.now() - started).total_seconds() * 1000)
     with tenant_context(tenant_id), transaction.atomic():
         delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
-        return _record(delivery, attempted_at=started, status_code=status_code, error=error, duration_ms=duration_ms)
+        outcome = {"attempted_at": started, "status_code": status_code, "error": error, "duration_ms": duration_ms}
+        if delivery.status != Delivery.Status.PENDING or delivery.locked_by != worker:
+            return _record_late(delivery, **outcome)
+        return _record(delivery, **outcome)
 
 
 def _signed_headers(endpoint: WebhookEndpoint, *, msg_id: str, body: str) -> dict[str, str]:
@@ -142,7 +210,7 @@ def _record(delivery: Delivery, *, attempted_at, status_code: int | None, error:
         if endpoint.enabled and endpoint.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILURES:
             _disable(endpoint, f"{endpoint.consecutive_failures} consecutive failed deliveries")
     delivery.next_attempt_at = next_attempt
-    delivery.locked_until = None
+    delivery.locked_until = delivery.locked_by = None
     delivery.last_status_code = status_code
     delivery.last_error = error
     DeliveryAttempt.objects.create(
@@ -170,6 +238,25 @@ def _record(delivery: Delivery, *, attempted_at, status_code: int | None, error:
     return delivery
 
 
+def _record_late(delivery: Delivery, *, attempted_at, status_code: int | None, error: str, duration_ms: int):
+    """The attempt of a worker that lost its lease (it was stalled longer than the lease, and another
+    worker took the delivery): logged in the delivery's history, the delivery left to its holder."""
+    DeliveryAttempt.objects.create(
+        tenant_id=delivery.tenant_id,
+        delivery=delivery,
+        attempted_at=attempted_at,
+        status_code=status_code,
+        duration_ms=duration_ms,
+        error=error,
+        next_attempt_at=None,
+    )
+    logger.warning(
+        "webhook attempt after its lease was lost",
+        extra={"delivery_id": str(delivery.id), "tenant_id": str(delivery.tenant_id), "status": status_code},
+    )
+    return delivery
+
+
 def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
     endpoint.enabled = False
     endpoint.disabled_reason = reason[:200]
@@ -182,36 +269,16 @@ def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
 def _finish(delivery: Delivery, *, status: str, error: str) -> Delivery:
     delivery.status = status
     delivery.last_error = error
-    delivery.locked_until = None
+    delivery.locked_until = delivery.locked_by = None
     delivery.next_attempt_at = None
-    delivery.save(update_fields=["status", "last_error", "locked_until", "next_attempt_at", "updated_at"])
+    delivery.save(update_fields=["status", "last_error", "locked_until", "locked_by", "next_attempt_at", "updated_at"])
     return delivery
 
 
 def delivery_redeliver(*, delivery: Delivery) -> Delivery:
-    """Send a delivery again now (a new attempt with the same webhook-id). In the tenant's context."""
+    """Send a delivery again now (a new attempt with the same webhook-id). In the tenant's context.
+    A lease still held is kept: an attempt in flight is never sent a second time alongside it."""
     delivery.status = Delivery.Status.PENDING
     delivery.next_attempt_at = timezone.now()
-    delivery.locked_until = None
-    delivery.save(update_fields=["status", "next_attempt_at", "locked_until", "updated_at"])
+    delivery.save(update_fields=["status", "next_attempt_at", "updated_at"])
     return delivery
-
-
-def run_worker(*, stop=lambda: False, poll_seconds: float = 1.0) -> None:
-    """The worker loop: the periodic tasks the apps registered (secre/periodic.py: reminders,
-    housekeeping) when due, SQS publishing, then the deliveries that are due."""
-    scheduler = Scheduler()
-    while not stop():
-        scheduler.run_due()
-        try:
-            publish_pending()
-        except Exception:
-            logger.exception("sqs publishing failed")
-        due = deliveries_claim_due()
-        for delivery_id, tenant_id in due:
-            try:
-                delivery_attempt(delivery_id, tenant_id)
-            except Exception:
-                logger.exception("delivery failed", extra={"delivery_id": str(delivery_id)})
-        if not due:
-            time.sleep(poll_seconds)

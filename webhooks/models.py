@@ -110,7 +110,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # A worker's lease: another worker may take the delivery once it passes (a killed worker's work).
+    # The worker renews it while the attempt runs; ``locked_by`` is the worker holding it.
     locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.UUIDField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -120,7 +122,20 @@ class Delivery(models.Model):
         ordering = ("created_at", "id")
         verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["tenant", "id"], name="webhooks_delivery_tenant_id_id_uniq")]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhooks_delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhooks_delivery_due"),
+            # The claim walks endpoints: each one's due deliveries, and how many are in flight.
+            models.Index(
+                fields=["endpoint", "next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="webhooks_delivery_pending",
+            ),
+            models.Index(
+                fields=["endpoint", "locked_until"],
+                condition=models.Q(status="pending", locked_until__isnull=False),
+                name="webhooks_delivery_leased",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"delivery {self.pk}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,19 +17,27 @@ from webhooks.delivery import deliveries_claim_due, delivery_attempt
 
 
 class Receiver:
-    """Records every POST (headers, body); answers ``status`` (a list pops one per request)."""
+    """Records every POST (headers, body) as it arrives in ``started``, and once answered in
+    ``received``; answers ``status`` (a list pops one per request) after ``delay`` seconds — a
+    request whose sender hangs up first (its timeout, a killed worker) is never answered or
+    ``received``. ``stop`` cuts every delay short."""
 
     def __init__(self, port: int = 0):
         self.received: list[dict] = []
+        self.started: list[dict] = []
         self.statuses: list[int] = []
         self.delay = 0.0
+        self._stopping = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                time.sleep(receiver.delay)
-                receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": body.decode()})
+                item = {"path": self.path, "headers": dict(self.headers), "body": body.decode()}
+                receiver.started.append(item)
+                if not receiver._wait_unless_hung_up(self.connection):
+                    return
+                receiver.received.append(item)
                 code = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(code)
                 self.send_header("content-length", "0")
@@ -41,10 +51,23 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def _wait_unless_hung_up(self, connection: socket.socket) -> bool:
+        """Wait ``delay`` seconds; False as soon as the sender closes the connection."""
+        deadline = time.monotonic() + self.delay
+        while (left := deadline - time.monotonic()) > 0 and not self._stopping.is_set():
+            readable, _, _ = select.select([connection], [], [], min(left, 0.01))
+            try:
+                if readable and connection.recv(1, socket.MSG_PEEK) == b"":
+                    return False
+            except OSError:  # reset by the sender
+                return False
+        return True
+
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
+        self._stopping.set()
         self.server.shutdown()
         self.server.server_close()
 

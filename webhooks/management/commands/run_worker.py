@@ -5,7 +5,7 @@ import signal
 from django.core.management.base import BaseCommand
 
 from secre.acting import acting_as
-from webhooks.delivery import run_worker
+from webhooks.worker import run_worker
 
 
 class Command(BaseCommand):
