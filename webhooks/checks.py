@@ -7,6 +7,9 @@
 * ``webhooks.E003`` (every command, the worker's too): a worker setting out of range — a lease under
   2 s (renewed every third of it), a timeout that is not positive, a claim batch, thread count or
   per-endpoint limit under 1.
+* ``webhooks.E004``: with SQS on, ``WEBHOOK_LEASE_SECONDS`` is not above twice
+  ``WEBHOOK_TIMEOUT_SECONDS`` (one SQS call may take that long, connect plus read, and must end
+  inside the publisher's lease).
 """
 
 from __future__ import annotations
@@ -58,4 +61,12 @@ def check_worker_settings(app_configs, **kwargs):
     ]
     if settings.WEBHOOK_TIMEOUT_SECONDS <= 0:
         errors.append(Error("WEBHOOK_TIMEOUT_SECONDS must be more than 0.", id="webhooks.E003"))
+    if settings.EVENTS_SQS_QUEUE_URL and settings.WEBHOOK_LEASE_SECONDS <= 2 * settings.WEBHOOK_TIMEOUT_SECONDS:
+        errors.append(
+            Error(
+                "WEBHOOK_LEASE_SECONDS must be more than twice WEBHOOK_TIMEOUT_SECONDS when SQS is on.",
+                hint="An SQS call may take the timeout to connect and again to read; it must end inside its lease.",
+                id="webhooks.E004",
+            )
+        )
     return errors

@@ -36,8 +36,10 @@ class Event(models.Model):
     sequence = models.PositiveIntegerField()
     data = EncryptedJSONField()
     occurred_at = models.DateTimeField()
-    # The optional SQS transport's outbox column (webhooks/sqs.py).
+    # The optional SQS transport's outbox columns (webhooks/sqs.py): when it was published, and a
+    # publisher's lease while it publishes (outside any transaction; another takes it after the lease).
     sqs_published_at = models.DateTimeField(null=True, blank=True)
+    sqs_locked_until = models.DateTimeField(null=True, blank=True)
     # Past its retention the payload is emptied (webhooks/retention.py); id, type, object and
     # sequence stay, since receivers and the per-object sequence rely on them.
     redacted_at = models.DateTimeField(null=True, blank=True)
@@ -53,7 +55,12 @@ class Event(models.Model):
         indexes = [
             models.Index(
                 fields=["occurred_at"], condition=models.Q(redacted_at__isnull=True), name="webhooks_event_unredacted"
-            )
+            ),
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(sqs_published_at__isnull=True),
+                name="webhooks_event_unpublished",
+            ),
         ]
 
     def __str__(self) -> str:
