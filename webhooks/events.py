@@ -29,25 +29,58 @@ def event_emit(
 ) -> Event:
     """Write the event and one pending delivery per enabled endpoint that wants it, on the
     connection that made the change (``using``: the console's for an operator)."""
+    (event,) = events_emit(
+        tenant_id=tenant_id, type=type, object_type=object_type, items=[(object_id, data)], using=using
+    )
+    return event
+
+
+def events_emit(
+    *,
+    tenant_id: UUID,
+    type: str,
+    object_type: str,
+    items: list[tuple[UUID, dict[str, Any]]],
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[Event]:
+    """:func:`event_emit` for many objects of one type at once (``items``: object id and data, one
+    object at most once), in a fixed number of statements: the objects' last sequences, the
+    events, the tenant's endpoints, the deliveries. The caller holds the objects' row locks (their
+    sequences stay in order)."""
+    if not items:
+        return []
     events = Event.objects.using(using)
-    last = events.filter(object_type=object_type, object_id=object_id).aggregate(last=Max("sequence"))["last"]
+    last = dict(
+        events.filter(object_type=object_type, object_id__in=[object_id for object_id, _ in items])
+        .values_list("object_id")
+        .annotate(last=Max("sequence"))
+    )
     now = timezone.now()
-    event = events.create(
-        tenant_id=tenant_id,
-        type=type,
-        object_type=object_type,
-        object_id=object_id,
-        sequence=(last or 0) + 1,
-        data=data,
-        occurred_at=now,
+    created = events.bulk_create(
+        [
+            Event(
+                tenant_id=tenant_id,
+                type=type,
+                object_type=object_type,
+                object_id=object_id,
+                sequence=last.get(object_id, 0) + 1,
+                data=data,
+                occurred_at=now,
+            )
+            for object_id, data in items
+        ]
     )
     endpoints = [
         e for e in WebhookEndpoint.objects.using(using).filter(tenant_id=tenant_id, enabled=True) if e.wants(type)
     ]
     Delivery.objects.using(using).bulk_create(
-        [Delivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now) for endpoint in endpoints]
+        [
+            Delivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now)
+            for event in created
+            for endpoint in endpoints
+        ]
     )
-    return event
+    return created
 
 
 def event_payload(event: Event) -> dict[str, Any]:
