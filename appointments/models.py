@@ -312,6 +312,13 @@ class Appointment(models.Model):
             models.Index(fields=["tenant", "doctor", "start"], name="appointments_doctor_start"),
             models.Index(fields=["tenant", "patient", "start"], name="appointments_patient_start"),
             models.Index(fields=["tenant", "start"], name="appointments_tenant_start"),
+            # The reminder scan (appointments/services/reminders.py): active appointments not yet
+            # reminded for their start. Emitting a reminder takes the row out of the index.
+            models.Index(
+                fields=["tenant", "start"],
+                condition=Q(state__in=["scheduled", "confirmed"]) & ~Q(reminded_for_start=F("start")),
+                name="appointments_reminder_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,7 @@ from patients.models import Patient
 from secre.custom_fields import custom_fields_merge
 from secre.db_errors import constraint_as
 from tenants.models import Tenant
-from webhooks.events import event_emit
+from webhooks.events import event_emit, events_emit
 
 DOCTOR_OVERLAP_CONSTRAINT = "appointments_doctor_no_overlap"
 PATIENT_OVERLAP_CONSTRAINT = "appointments_patient_no_overlap"
@@ -124,6 +124,21 @@ def appointment_cancel(*, appointment: Appointment, reason: str | None = None) -
 def appointment_emit(appointment: Appointment, event_type: str) -> None:
     """The outbox event of a change of this appointment, in the same transaction (webhooks)."""
     _emit(appointment, event_type)
+
+
+def appointments_emit(appointments: list[Appointment], event_type: str) -> None:
+    """The same event for many appointments of one tenant, in the caller's transaction and tenant
+    context, in a fixed number of statements (the reminder scan). Each appointment is serialized as
+    :func:`appointment_emit` would (load ``patient`` and ``doctor`` with it)."""
+    if not appointments:
+        return
+    data = AppointmentSerializer(appointments, many=True).data
+    events_emit(
+        tenant_id=appointments[0].tenant_id,
+        type=event_type,
+        object_type="appointment",
+        items=[(appointment.pk, item) for appointment, item in zip(appointments, data, strict=True)],
+    )
 
 
 def _locked(appointment: Appointment) -> Appointment:

@@ -4,7 +4,8 @@ import datetime
 
 import factory
 
-from appointments.models import AvailabilityRule, Doctor
+from appointments.models import Appointment, AvailabilityRule, Doctor
+from patients.tests.factories import PatientFactory
 from tenants.context import tenant_context
 from tenants.tests.factories import TenantFactory
 
@@ -42,3 +43,15 @@ class AvailabilityRuleFactory(TenantScopedFactory):
     end_time = datetime.time(12, 0)
     appointment_duration_minutes = 30
     capacity = 1
+
+
+class AppointmentFactory(TenantScopedFactory):
+    """A 30-minute scheduled appointment of a new doctor and patient of ``tenant``; pass ``start``."""
+
+    class Meta:
+        model = Appointment
+
+    tenant = factory.SubFactory(TenantFactory)
+    doctor = factory.SubFactory(DoctorFactory, tenant=factory.SelfAttribute("..tenant"))
+    patient = factory.SubFactory(PatientFactory, tenant=factory.SelfAttribute("..tenant"))
+    end = factory.LazyAttribute(lambda a: a.start + datetime.timedelta(minutes=30))
