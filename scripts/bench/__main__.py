@@ -1,10 +1,12 @@
 """``python -m scripts.bench`` (``make bench``): load patients, serve with gunicorn, measure, report.
 
 Steps: migrate; make sure the bench tenants (``bench-000``...) and their keys exist; bulk-load the
-missing synthetic patients (idempotent, with a progress line); start gunicorn as in production; per
+missing synthetic patients (idempotent, with a progress line); measure the reminder scan
+(scripts/bench/reminders.py; ``--reminders only`` stops after it); start gunicorn as in production; per
 endpoint, measure latency at a fixed offered rate (open loop) and throughput at saturation (wrk);
 print the table and write it to ``bench-results/latest.md`` (and ``.json``). Exits 1 on any 5xx or
-connection error. Needs ``wrk`` (and ``hey`` for ``--fixed-tool hey``) on PATH; see docs/benchmarks.md.
+connection error. Needs ``wrk`` (and ``hey`` for ``--fixed-tool hey``) on PATH unless ``--reminders
+only``; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -79,7 +81,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=2,
         help="repeat a run disturbed by other processes (over 0.2 cores) up to this many times (default 2)",
     )
+    parser.add_argument(
+        "--reminders",
+        choices=["on", "off", "only"],
+        default="on",
+        help="measure the reminder scan before the HTTP runs (on, the default), not at all, or alone (only)",
+    )
+    parser.add_argument(
+        "--reminder-lead",
+        type=int,
+        default=24 * 60,
+        help="reminder lead set on the bench tenants, minutes (default 1440: a day of appointments is due)",
+    )
+    parser.add_argument("--reminder-scans", type=int, default=20, help="scans with nothing due to time (default 20)")
     args = parser.parse_args(argv)
+    if args.reminder_lead < 0:
+        parser.error("--reminder-lead >= 0 is required")
     if args.patients < 0 or args.tenants < 1 or args.rate <= 0 or args.connections < 1:
         parser.error("--patients >= 0, --tenants >= 1, --rate > 0 and --connections >= 1 are required")
     if args.appointments < 0 or args.doctors < 1:
@@ -91,6 +108,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def check_tools(args: argparse.Namespace) -> None:
+    if args.reminders == "only":
+        return  # no HTTP runs
     needed = []
     if "saturation" in args.modes:
         needed.append("wrk")
@@ -291,6 +310,21 @@ def verdicts(args: argparse.Namespace, results, log_path: Path) -> int:
     return 0
 
 
+def write_results(results, *, options: dict, facts: dict, info: dict, reminders: dict | None) -> None:
+    """bench-results/latest.md and latest.json; the reminder targets missed, if any, are printed."""
+    from scripts.bench import reminders as reminder_step
+    from scripts.bench import report
+
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / "latest.md").write_text(report.markdown(results, options=options, facts=facts, info=info))
+    payload = {"machine": info, "options": options, "facts": facts, "results": [r.as_dict() for r in results]}
+    payload["reminders"] = reminders
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(payload, indent=1) + "\n")
+    print(f"\nbench: written to {RESULTS_DIR.relative_to(ROOT)}/latest.md and latest.json")
+    for line in reminder_step.verdict(reminders) if reminders else []:
+        print(f"bench: OVER TARGET: {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     check_tools(args)
@@ -299,16 +333,34 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.db import connections
 
-    from scripts.bench import report
+    from scripts.bench import reminders, report
     from scripts.bench.server import Gunicorn
 
     facts: dict[str, str] = {}
     tenants = prepare(args, facts)
     if tenants is None:
         return 0
+    info = report.machine()
+    options = {
+        "patients": f"{args.patients:,}",
+        "tenants": args.tenants,
+        "appointments": f"{args.appointments:,} ({args.doctors} doctors per tenant)",
+        "fixed rate": f"{args.rate:g} req/s ({args.fixed_tool})",
+        "duration per run": f"{args.duration:g}s",
+        "saturation": f"wrk -t{args.threads} -c{args.connections}",
+        "reminders": f"{args.reminders} (lead {args.reminder_lead} min)",
+    }
+    scan = None
+    if args.reminders != "off":
+        scan_facts, scan = reminders.measure(
+            tenants, lead_minutes=args.reminder_lead, scans=args.reminder_scans, retries=args.retries
+        )
+        facts.update(scan_facts)
+    if args.reminders == "only":
+        write_results([], options=options, facts=facts, info=info, reminders=scan)
+        return 0
     chosen = select_endpoints(args, tenants)
     keys = [t.key for t in tenants]
-    info = report.machine()
     connections.close_all()  # nothing of ours stays open on the database while measuring
 
     run_tag = f"9{int(time.time()) % 10**9:09d}"  # POSTed documents: 9<run><endpoint><mode><attempt><seq>
@@ -332,19 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(report.text_table(results))
-    options = {
-        "patients": f"{args.patients:,}",
-        "tenants": args.tenants,
-        "appointments": f"{args.appointments:,} ({args.doctors} doctors per tenant)",
-        "fixed rate": f"{args.rate:g} req/s ({args.fixed_tool})",
-        "duration per run": f"{args.duration:g}s",
-        "saturation": f"wrk -t{args.threads} -c{args.connections}",
-    }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "latest.md").write_text(report.markdown(results, options=options, facts=facts, info=info))
-    payload = {"machine": info, "options": options, "facts": facts, "results": [r.as_dict() for r in results]}
-    (RESULTS_DIR / "latest.json").write_text(json.dumps(payload, indent=1) + "\n")
-    print(f"\nbench: written to {RESULTS_DIR.relative_to(ROOT)}/latest.md and latest.json")
+    write_results(results, options=options, facts=facts, info=info, reminders=scan)
     return verdicts(args, results, log_path)
 
 

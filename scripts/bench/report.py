@@ -145,7 +145,8 @@ def markdown(results: list[Result], *, options: dict, facts: dict, info: dict[st
     lines += [f"- {name}: {value}" for name, value in info.items()]
     lines += ["", "## Run", ""]
     lines += [f"- {name}: {value}" for name, value in {**options, **facts}.items()]
-    lines += ["", "## Results", "", markdown_table(results), ""]
+    table = markdown_table(results) if results else "No HTTP runs (`--reminders only`)."
+    lines += ["", "## Results", "", table, ""]
     lines += [
         "Budget (seed): p99 < 150 ms for reads and < 250 ms for writes, judged at the fixed offered rate.",
         "Other load: CPU cores used by processes other than the bench (generator, gunicorn, PostgreSQL)",
