@@ -1,11 +1,9 @@
-# The reminder scan's partial index, built without blocking writes to the appointments table.
+# The reminder scan's partial index: active appointments not yet reminded for their start.
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    atomic = False
 
     dependencies = [
         ('appointments', '0007_custom_fields_bounded'),
@@ -14,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
+        migrations.AddIndex(
             model_name='appointment',
             index=models.Index(condition=models.Q(('state__in', ['scheduled', 'confirmed']), models.Q(('reminded_for_start', models.F('start')), _negated=True)), fields=['tenant', 'start'], name='appointments_reminder_due'),
         ),

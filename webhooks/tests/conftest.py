@@ -12,8 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from rest_framework.test import APIClient
 
+from tenants.context import tenant_context
 from tenants.tests.factories import TenantFactory, make_api_key
 from webhooks.delivery import deliveries_claim_due, delivery_attempt
+from webhooks.models import Delivery
 
 
 class Receiver:
@@ -91,7 +93,13 @@ def clinic(committed_db, settings):
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=key)
     client.tenant = tenant
-    return client
+    yield client
+    # Committed rows outlive the test: its deliveries still pending would be taken by a later test's
+    # drain() (which claims across tenants), perhaps after their secrets became unreadable.
+    with tenant_context(tenant.id):
+        Delivery.objects.filter(status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.FAILED, locked_until=None, locked_by=None, next_attempt_at=None
+        )
 
 
 def register(client, url: str, **extra) -> dict:
