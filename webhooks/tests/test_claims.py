@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from django.db import connections
 from django.utils import timezone
 from uuid_utils.compat import uuid7
 
+from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from webhooks import delivery as delivery_module
-from webhooks.delivery import deliveries_claim_due, deliveries_renew, delivery_attempt
+from webhooks.delivery import CLAIM_SQL, deliveries_claim_due, deliveries_renew, delivery_attempt
 from webhooks.models import Delivery, DeliveryAttempt
 from webhooks.tests.conftest import register
 
@@ -109,3 +111,13 @@ def test_a_redelivery_keeps_a_live_lease(clinic, receiver):
     assert _mine(deliveries_claim_due(worker=_worker(), limit=100), deliveries) == []
     with tenant_context(clinic.tenant.id):
         assert Delivery.objects.get(pk=delivery_id).locked_by == holder
+
+
+def test_the_claim_can_read_both_partial_indexes(committed_db):
+    now = timezone.now()
+    params = {"now": now, "until": now, "worker": _worker(), "limit": 20, "per_endpoint": 2}
+    with operator_access() as alias, connections[alias].cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # small tables: ask whether the indexes can serve it
+        cursor.execute("EXPLAIN " + CLAIM_SQL, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "webhooks_delivery_pending" in plan and "webhooks_delivery_leased" in plan, plan
