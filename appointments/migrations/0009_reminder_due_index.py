@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0007_custom_fields_bounded'),
+        ('appointments', '0008_rule_and_blocked_custom_fields'),
         ('patients', '0005_custom_fields_bounded'),
         ('tenants', '0013_sign_in_records_and_superusers'),
     ]
