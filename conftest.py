@@ -17,6 +17,12 @@ def django_db_setup(django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         owner = connections["owner"]
         original_name = owner.settings_dict["NAME"]
+        # Migrations that write through operator_access() (the console connection) must reach the
+        # test database as it is being built, never the development one.
+        planned_name = owner.creation._get_test_db_name()
+        for alias in ("console", "signin"):
+            connections[alias].close()
+            connections[alias].settings_dict["NAME"] = planned_name
         test_name = owner.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         for alias in ("default", "console", "signin"):
             connections[alias].close()

@@ -21,6 +21,7 @@ from appointments.models import (
     ClosedDay,
     Doctor,
     Modality,
+    SlotHold,
 )
 from patients.admin import PatientAdmin
 from tenants import roles
@@ -226,11 +227,18 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
                 appointment = self.service(on_default, instance=obj)
                 data = changed_data(form)
                 saved = self.service(
-                    services.appointment_update, tenant=appointment.tenant, appointment=appointment, data=data
+                    services.appointment_update,
+                    tenant=appointment.tenant,
+                    appointment=appointment,
+                    data=data,
+                    front_desk=True,
                 )
             else:
                 data = changed_data(form, names=[name for name in form.cleaned_data if name != "tenant"])
-                saved = self.service(services.appointment_book, tenant=self.row_tenant(request, obj, form), **data)
+                # The front desk may book over a hold and outside the booking window (never outside availability).
+                saved = self.service(
+                    services.appointment_book, tenant=self.row_tenant(request, obj, form), front_desk=True, **data
+                )
         obj.pk, obj._state.adding = saved.pk, False
 
     @admin.action(description="Cancel selected appointments (with a reason)", permissions=["change"])
@@ -337,7 +345,7 @@ class ClosedDayAdmin(TenantScopedAdmin):
 CATALOG_KINDS = {Modality: "modality", AppointmentType: "appointment_type"}
 
 
-@admin.register(Modality, AppointmentType)
+@admin.register(Modality)
 class CatalogAdmin(TenantScopedAdmin):
     """The clinic's own codes, beside the defaults every clinic has. A code is not changed once
     appointments may carry it: only its name is."""
@@ -351,7 +359,12 @@ class CatalogAdmin(TenantScopedAdmin):
         with self.in_row_tenant(request, self.row_tenant_id(request, obj, form)):
             if change:
                 entry = self.service(on_default, instance=obj)
-                saved = self.service(services.catalog_entry_update, entry=entry, name=form.cleaned_data["name"])
+                saved = self.service(
+                    services.catalog_entry_update,
+                    entry=entry,
+                    name=form.cleaned_data["name"],
+                    **self.entry_fields(form),
+                )
             else:
                 saved = self.service(
                     services.catalog_entry_create,
@@ -359,9 +372,66 @@ class CatalogAdmin(TenantScopedAdmin):
                     kind=CATALOG_KINDS[type(obj)],
                     code=form.cleaned_data["code"],
                     name=form.cleaned_data["name"],
+                    **self.entry_fields(form),
                 )
         obj.pk, obj._state.adding = saved.pk, False
+
+    def entry_fields(self, form) -> dict:
+        """What the entry carries beyond its code and name (none for modalities)."""
+        return {}
 
     def delete_model(self, request, obj):
         with self.in_row_tenant(request, obj.tenant_id):
             self.service(services.catalog_entry_delete, entry=self.service(on_default, instance=obj))
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(CatalogAdmin):
+    """Appointment types: the defaults every clinic has (never deleted) and the clinic's own, with the
+    duration and buffers the slots and bookings of each keep (appointments/availability.py)."""
+
+    TYPE_FIELDS = ("duration_minutes", "buffer_before_minutes", "buffer_after_minutes")
+    list_display = ("code", "name", "is_default", *TYPE_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "is_default") if obj is not None else ("is_default",)
+
+    def entry_fields(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in self.TYPE_FIELDS if name in form.cleaned_data}
+
+
+@admin.register(SlotHold)
+class SlotHoldAdmin(TenantScopedAdmin):
+    """Slots held by the clinic's chatbots while a patient decides (read-only: made and booked through the
+    API; a live hold takes its place until it expires, and the front desk may book over it)."""
+
+    list_display = ("local_start", "doctor", "appointment_type", "expires_at", "appointment")
+    list_select_related = ("doctor", "tenant", "appointment")
+    list_filter = ("doctor",)
+    ordering = ("-start",)
+    readonly_fields = (
+        "doctor",
+        "patient",
+        "start",
+        "end",
+        "appointment_type",
+        "buffer_before_minutes",
+        "buffer_after_minutes",
+        "expires_at",
+        "appointment",
+        "created_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Start (clinic time)", ordering="start")
+    def local_start(self, hold: SlotHold) -> str:
+        return hold.start.astimezone(hold.tenant.zone).strftime("%Y-%m-%d %H:%M")

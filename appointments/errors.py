@@ -127,3 +127,65 @@ class ClosedDayExists(Problem):
     default_code = "closed_day_exists"
     title = "Closed day exists"
     default_detail = "This date is already a closed day."
+
+
+class SlotHeld(Problem):
+    """409: live holds (with bookings) fill the slot's capacity; ``conflictingHoldId`` names a hold and
+    ``expiresAt`` says when it frees the place unless booked."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "slot_held"
+    title = "Slot held"
+    default_detail = "The slot is held for another booking; try again after the hold expires, or another slot."
+
+
+class OutsideBookingWindow(Problem):
+    """409: sooner than the minimum notice or past the booking horizon; ``rule`` names which
+    (``minimum_notice`` with ``minimumNoticeMinutes``, ``booking_horizon`` with ``bookingHorizonDays``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "outside_booking_window"
+    title = "Outside the booking window"
+    default_detail = "The clinic does not take bookings for that time."
+
+
+class HoldForAnotherPatient(Problem):
+    """409: the hold names another patient; only that patient can be booked into it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "hold_patient_mismatch"
+    title = "Hold for another patient"
+    default_detail = "This hold is for another patient."
+
+
+class HoldBooked(Problem):
+    """409: the hold was booked (``appointmentId``); cancel the appointment instead of releasing it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "hold_booked"
+    title = "Hold already booked"
+    default_detail = "This hold has been booked; cancel the appointment instead."
+
+
+class AppointmentTypeIsDefault(Problem):
+    """409: ``primera_vez`` and ``control`` are every clinic's defaults and cannot be deleted."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "appointment_type_is_default"
+    title = "Default appointment type"
+    default_detail = "A default appointment type cannot be deleted."
+
+
+class HoldTtlTooLong(Problem):
+    """400 naming ``ttlSeconds``: above the clinic's maximum (``maxTtlSeconds``)."""
+
+    default_code = "validation_error"
+    title = "Validation failed"
+
+    def __init__(self, maximum: int):
+        message = f"At most {maximum} seconds (the clinic's maximum hold)."
+        super().__init__(
+            message,
+            maxTtlSeconds=maximum,
+            errors=[{"field": "ttlSeconds", "message": message, "code": "max_value"}],
+        )

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import F, Func, Q, TextField
 from uuid_utils.compat import uuid7
 
-from patients.models import DocumentType, Patient
+from patients.models import DocumentType, NameSearch, Patient
 from secre.custom_fields import custom_fields_validator
 from secre.encryption import EncryptedTextField
 from tenants.models import Tenant
@@ -41,7 +41,17 @@ class Doctor(models.Model):
     first_last_name = models.CharField(max_length=100)
     second_last_name = models.CharField(max_length=100, null=True, blank=True)
     specialty = models.CharField(max_length=100, null=True, blank=True)
+    # The specialty as searched: lower-cased, accent-free ("Cardiología" = "cardiologia").
+    specialty_key = models.GeneratedField(expression=NameSearch("specialty"), output_field=TextField(), db_persist=True)
+    name_search = models.GeneratedField(
+        expression=NameSearch("first_name", "second_name", "first_last_name", "second_last_name"),
+        output_field=TextField(),
+        db_persist=True,
+    )
     is_active = models.BooleanField(default=True)
+    # Booking rules of this doctor (appointments/availability.py BookingWindow); null: the clinic's.
+    minimum_notice_minutes = models.PositiveIntegerField(null=True, blank=True)
+    booking_horizon_days = models.PositiveIntegerField(null=True, blank=True)
     # The doctor's own console login (Doctor group): sees this doctor's agenda only.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="doctor"
@@ -57,7 +67,7 @@ class Doctor(models.Model):
                 fields=["tenant", "document_type", "document_number"], name="appointments_doctor_document_uniq"
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "specialty"], name="appointments_doctor_specialty")]
+        indexes = [models.Index(fields=["tenant", "specialty_key"], name="appointments_doctor_spec_key")]
 
     def __str__(self) -> str:
         return f"doctor {self.pk}"
@@ -113,12 +123,32 @@ class Modality(CatalogEntry):
 
 
 class AppointmentType(CatalogEntry):
-    """Why the patient comes: primera_vez, control, or a tenant's own code (FHIR appointmentType)."""
+    """Why the patient comes (FHIR Appointment.appointmentType): every clinic has the defaults
+    ``primera_vez`` and ``control`` (``is_default``; never deleted) and may add its own.
+
+    ``duration_minutes`` is how long its appointments last (null: the doctor's rule grid step);
+    ``buffer_before_minutes``/``buffer_after_minutes`` keep the doctor free around them
+    (appointments/availability.py).
+    """
+
+    is_default = models.BooleanField(default=False, db_default=False)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0, db_default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta(CatalogEntry.Meta):
+        ordering = ("-is_default", "code")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_appointmenttype_tenant_id_id_uniq"),
             models.UniqueConstraint(fields=["tenant", "code"], name="appointments_appointmenttype_code_uniq"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="appointments_appointmenttype_duration",
+            ),
+            models.CheckConstraint(
+                condition=Q(buffer_before_minutes__lte=120, buffer_after_minutes__lte=120),
+                name="appointments_appointmenttype_buffers",
+            ),
         ]
 
 
@@ -264,6 +294,14 @@ class Appointment(models.Model):
     notes = EncryptedTextField(null=True, blank=True)
     cancellation_reason = EncryptedTextField(max_length=500, null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True, validators=[custom_fields_validator])
+    # The appointment type's buffers when booked: the doctor stays free this long around it.
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0, db_default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # The appointment this one replaced (POST .../reschedule); the old one is cancelled, reason
+    # "rescheduled", and names this one as ``rescheduled_to``.
+    rescheduled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_to"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -284,6 +322,10 @@ class Appointment(models.Model):
                 violation_error_message="An appointment lasts at most 24 hours.",
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="appointments_appointment_capacity"),
+            models.CheckConstraint(
+                condition=Q(buffer_before_minutes__lte=120, buffer_after_minutes__lte=120),
+                name="appointments_appointment_buffers",
+            ),
             models.CheckConstraint(
                 condition=Q(custom_fields__isnull=False)
                 & models.lookups.Exact(Func("custom_fields", function="jsonb_typeof"), "object"),
@@ -323,3 +365,51 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.pk}"
+
+
+class SlotHold(models.Model):
+    """A slot kept for a patient who is still deciding (FHIR Slot with status busy-tentative; Medplum's
+    $hold, Cal.com's reservation): it takes a place in the doctor's capacity until ``expires_at``.
+
+    While live (not booked, ``expires_at`` after the database's ``clock_timestamp()``) it counts like a
+    booking; afterwards it frees the place at once, with no job (appointments/availability.py). Booking
+    it (``holdId``) sets ``appointment``; booking it again returns that appointment. When ``patient`` is
+    set only that patient can be booked into it. The worker deletes old rows.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="holds")
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    appointment_type = models.CharField(max_length=40, null=True, blank=True)
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="hold"
+    )
+    api_key_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("start", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="appointments_slothold_tenant_id_id_uniq"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointments_slothold_window"),
+            models.CheckConstraint(
+                condition=Q(end__lte=F("start") + timedelta(hours=24)), name="appointments_slothold_max_24h"
+            ),
+            models.CheckConstraint(
+                condition=Q(buffer_before_minutes__lte=120, buffer_after_minutes__lte=120),
+                name="appointments_slothold_buffers",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "doctor", "start"], name="appointments_hold_doctor_start"),
+            models.Index(fields=["expires_at"], name="appointments_hold_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from appointments.availability import MAX_DAYS
+from appointments.catalogs import is_known_code
 from appointments.models import Appointment
 from appointments.times import parse_bound, parse_date, parse_instant
 from secre.fields import StrictIntegerField
@@ -57,12 +58,57 @@ class LocalDateField(_ZoneAware):
             raise self._unwrap(exc) from None
 
 
+class _AppointmentTypeCode(serializers.CharField):
+    """An appointment type code of the tenant (/v1/lookups/appointment-types)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=40, **kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        if not is_known_code("appointment_type", code):
+            raise serializers.ValidationError(
+                "Unknown appointment type; see /v1/lookups/appointment-types.", code="does_not_exist"
+            )
+        return code
+
+
 class TimeSlotsQuery(serializers.Serializer):
-    """``?date=YYYY-MM-DD&days=N&includeFull=true``: N local days (1-31) from date."""
+    """``?date=YYYY-MM-DD&days=N&includeFull=true&appointmentType=code``: N local days (1-31) from date;
+    with a type, slots last its duration and keep its buffers free."""
 
     date = LocalDateField(help_text="First local day, YYYY-MM-DD.")
     days = StrictIntegerField(required=False, default=1, min_value=1, max_value=MAX_DAYS, help_text="1-31 local days.")
     includeFull = serializers.BooleanField(required=False, default=False, help_text="Also list full slots.")
+    appointmentType = _AppointmentTypeCode(help_text="Slots for this appointment type (its duration and buffers).")
+
+
+class SlotSearchQuery(TimeSlotsQuery):
+    """``GET /v1/doctor-availability/time-slots?specialty=...&date=...``: free slots of every active doctor
+    of the specialty (or the one doctor named by document), earliest first, at most ``limit``."""
+
+    specialty = serializers.CharField(
+        required=False, max_length=100, help_text="Accent- and case-insensitive (cardiologia = Cardiología)."
+    )
+    doctorDocumentTypeId = StrictIntegerField(required=False, min_value=1, max_value=32767)
+    doctorDocumentNumber = serializers.CharField(required=False, max_length=32)
+    limit = StrictIntegerField(required=False, default=50, min_value=1, max_value=500, help_text="1-500, default 50.")
+
+    def validate(self, attrs):
+        if "specialty" not in attrs and "doctorDocumentNumber" not in attrs:
+            raise serializers.ValidationError(
+                {
+                    "specialty": [
+                        "Give a specialty, or a doctor's document (doctorDocumentTypeId and doctorDocumentNumber)."
+                    ]
+                },
+                code="required",
+            )
+        if ("doctorDocumentTypeId" in attrs) != ("doctorDocumentNumber" in attrs):
+            raise serializers.ValidationError(
+                {"doctorDocumentNumber": ["Give both doctorDocumentTypeId and doctorDocumentNumber."]}, code="required"
+            )
+        return attrs
 
 
 class CheckQuery(serializers.Serializer):
@@ -70,6 +116,7 @@ class CheckQuery(serializers.Serializer):
 
     start = InstantQueryField()
     end = InstantQueryField()
+    appointmentType = _AppointmentTypeCode(help_text="Check with this appointment type's buffers.")
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
@@ -100,7 +147,13 @@ class AppointmentFilterSerializer(RangeQuery):
 
 
 class DoctorFilterSerializer(serializers.Serializer):
+    """Filters of GET /v1/doctors. ``availableOn``: only doctors with a free slot that local day (each with
+    its ``firstFreeSlot``; pages of at most 50), for ``appointmentType`` when given."""
+
     specialty = serializers.CharField(required=False, max_length=100)
+    name = serializers.CharField(required=False, max_length=200)
+    availableOn = LocalDateField(required=False)
+    appointmentType = _AppointmentTypeCode()
     documentTypeId = StrictIntegerField(required=False, min_value=1, max_value=32767)
     documentNumber = serializers.CharField(required=False, max_length=32)
     isActive = serializers.BooleanField(required=False)

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet, Value
 from rest_framework.exceptions import ValidationError
 
-from appointments.models import Appointment, AvailabilityRule, BlockedTime, Clinic, ClosedDay, Doctor
+from appointments import availability
+from appointments.availability import BookingWindow, Slot, SlotKind
+from appointments.catalogs import appointment_type_find
+from appointments.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityRule,
+    BlockedTime,
+    Clinic,
+    ClosedDay,
+    Doctor,
+    SlotHold,
+)
+from patients.models import NameSearch
 from patients.selectors import patient_find_by_document
 from secre.path_params import could_be_document_number
 from secre.problems import NotFound
+from tenants.models import Tenant
 
 
 def doctor_get(*, doctor_id: UUID) -> Doctor:
@@ -39,10 +53,14 @@ def doctor_get_by_document(*, document_type_id: int, document_number: str) -> Do
 
 
 def doctor_list(*, filters: dict[str, Any]) -> QuerySet[Doctor]:
-    """Doctors filtered by ``specialty`` (case-insensitive exact), document, ``isActive``; id order."""
+    """Doctors filtered by ``specialty`` (accent- and case-insensitive exact: "cardiologia" finds
+    "Cardiología"), ``name`` (contained in any name part, accent- and case-insensitive), document,
+    ``isActive``; id order."""
     queryset = Doctor.objects.all()
     if "specialty" in filters:
-        queryset = queryset.filter(specialty__iexact=filters["specialty"])
+        queryset = queryset.filter(specialty_key=NameSearch(Value(filters["specialty"].strip())))
+    if "name" in filters:
+        queryset = queryset.filter(name_search__contains=NameSearch(Value(filters["name"].strip())))
     if "documentTypeId" in filters:
         queryset = queryset.filter(document_type_id=filters["documentTypeId"])
     if "documentNumber" in filters:
@@ -50,6 +68,42 @@ def doctor_list(*, filters: dict[str, Any]) -> QuerySet[Doctor]:
     if "isActive" in filters:
         queryset = queryset.filter(is_active=filters["isActive"])
     return queryset.order_by("id")
+
+
+def specialty_list() -> list[dict[str, Any]]:
+    """The tenant's specialties among its active doctors: ``[{"name", "doctorCount"}]`` by name. Spellings
+    that differ only in accents or case are one specialty, named as most of its doctors spell it (a tie:
+    as it was first written)."""
+    spellings = (
+        Doctor.objects.filter(is_active=True)
+        .exclude(specialty_key="")
+        .values("specialty_key", "specialty")
+        .annotate(doctors=Count("id"), first=Min("created_at"))
+    )
+    grouped: dict[str, list[tuple[int, datetime, str]]] = {}
+    for row in spellings:
+        grouped.setdefault(row["specialty_key"], []).append((row["doctors"], row["first"], row["specialty"]))
+    specialties = [
+        {"name": min(names, key=lambda item: (-item[0], item[1]))[2], "doctorCount": sum(n for n, _, _ in names)}
+        for names in grouped.values()
+    ]
+    return sorted(specialties, key=lambda item: item["name"].casefold())
+
+
+def appointment_type_get(*, code: str) -> AppointmentType:
+    """The tenant's appointment type by code; NotFound (404) otherwise."""
+    entry = appointment_type_find(code)
+    if entry is None:
+        raise NotFound("No appointment type with this code.")
+    return entry
+
+
+def hold_get(*, hold_id: UUID) -> SlotHold:
+    """Raises NotFound (404) for a missing id and for another tenant's id alike."""
+    try:
+        return SlotHold.objects.select_related("doctor", "patient").get(pk=hold_id)
+    except SlotHold.DoesNotExist:
+        raise NotFound("No hold with this id.") from None
 
 
 def availability_rule_get(*, rule_id: UUID) -> AvailabilityRule:
@@ -106,7 +160,7 @@ def clinic_list() -> QuerySet[Clinic]:
 def appointment_get(*, appointment_id: UUID) -> Appointment:
     """Raises NotFound (404) for a missing id and for another tenant's id alike. (The services lock
     the row themselves when they change it.)"""
-    queryset = Appointment.objects.select_related("patient", "doctor")
+    queryset = Appointment.objects.select_related("patient", "doctor", "rescheduled_to")
     try:
         return queryset.get(pk=appointment_id)
     except Appointment.DoesNotExist:
@@ -115,7 +169,7 @@ def appointment_get(*, appointment_id: UUID) -> Appointment:
 
 def appointment_list(*, filters: dict[str, Any]) -> QuerySet[Appointment]:
     """Appointments starting in ``[start, end)``, by doctor or patient document, modality, state."""
-    queryset = Appointment.objects.select_related("patient", "doctor")
+    queryset = Appointment.objects.select_related("patient", "doctor", "rescheduled_to")
     if filters.get("start") is not None:
         queryset = queryset.filter(start__gte=filters["start"])
     if filters.get("end") is not None:
@@ -170,3 +224,75 @@ def appointment_parties(*, data: dict[str, Any], current: Appointment | None = N
     if errors:
         raise ValidationError(errors, code="does_not_exist")
     return data
+
+
+def doctor_time_slots(
+    *,
+    tenant: Tenant,
+    doctor: Doctor,
+    first_day: date,
+    days: int,
+    appointment_type: str | None = None,
+    include_full: bool = False,
+) -> list[Slot]:
+    """A doctor's slots over ``days`` local days for ``appointment_type`` (its duration and buffers),
+    within the doctor's booking window (appointments/availability.py)."""
+    return availability.time_slots(
+        doctor=doctor,
+        first_day=first_day,
+        days=days,
+        zone=tenant.zone,
+        include_full=include_full,
+        kind=SlotKind.of(appointment_type_find(appointment_type)),
+        window=BookingWindow.for_doctor(doctor, tenant),
+    )
+
+
+def slot_search(
+    *,
+    tenant: Tenant,
+    first_day: date,
+    days: int,
+    specialty: str | None = None,
+    doctor: Doctor | None = None,
+    appointment_type: str | None = None,
+    include_full: bool = False,
+    limit: int = 50,
+) -> list[Slot]:
+    """Free slots of every active doctor of ``specialty`` (accent- and case-insensitive), or of ``doctor``
+    (both: that doctor if of the specialty), earliest first, each naming its doctor; at most ``limit``.
+    Seed 004's "discovering available doctors by speciality and time"."""
+    doctors = Doctor.objects.filter(is_active=True)
+    if specialty is not None:
+        doctors = doctors.filter(specialty_key=NameSearch(Value(specialty.strip())))
+    if doctor is not None:
+        doctors = doctors.filter(pk=doctor.pk)
+    doctors = list(doctors.order_by("id"))
+    return availability.slots_search(
+        doctors=doctors,
+        first_day=first_day,
+        days=days,
+        zone=tenant.zone,
+        kind=SlotKind.of(appointment_type_find(appointment_type)),
+        windows={d.pk: BookingWindow.for_doctor(d, tenant) for d in doctors},
+        include_full=include_full,
+        limit=limit,
+    )
+
+
+def doctors_first_free_slots(
+    *, tenant: Tenant, doctors: list[Doctor], day: date, appointment_type: str | None = None
+) -> dict[UUID, Slot]:
+    """Each doctor's first free slot on the local ``day`` (doctors without one are left out)."""
+    slots = availability.slots_search(
+        doctors=doctors,
+        first_day=day,
+        days=1,
+        zone=tenant.zone,
+        kind=SlotKind.of(appointment_type_find(appointment_type)),
+        windows={d.pk: BookingWindow.for_doctor(d, tenant) for d in doctors},
+    )
+    first: dict[UUID, Slot] = {}
+    for slot in slots:
+        first.setdefault(slot.doctor.pk, slot)
+    return first

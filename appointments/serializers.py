@@ -50,6 +50,38 @@ def _document_type(value: int) -> int:
     return value
 
 
+class SlotSerializer(serializers.Serializer):
+    """A free slot (FHIR Slot): ``start``/``end`` in UTC (Z), ``startLocal``/``endLocal`` with the clinic's
+    offset, the rule's ``capacity`` and the places still ``remaining``."""
+
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    startLocal = serializers.SerializerMethodField()
+    endLocal = serializers.SerializerMethodField()
+    capacity = StrictIntegerField()
+    remaining = StrictIntegerField()
+    held = serializers.BooleanField(help_text="Live holds take some of its places (see includeFull).")
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, slot) -> str:
+        return to_utc_z(slot.start)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, slot) -> str:
+        return to_utc_z(slot.end)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_startLocal(self, slot) -> str:
+        return slot.start.astimezone(self.context["zone"]).isoformat()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_endLocal(self, slot) -> str:
+        return slot.end.astimezone(self.context["zone"]).isoformat()
+
+
+_SLOT_OR_NULL = SlotSerializer(allow_null=True)
+
+
 class DoctorSerializer(serializers.Serializer):
     """A doctor (FHIR Practitioner). Required on create: documentTypeId, documentNumber, firstName,
     firstLastName."""
@@ -67,8 +99,45 @@ class DoctorSerializer(serializers.Serializer):
     )
     specialty = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
     isActive = serializers.BooleanField(source="is_active", required=False)
+    minimumNoticeMinutes = StrictIntegerField(
+        source="minimum_notice_minutes",
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=60 * 24 * 60,
+        help_text="Bookings start at least this many minutes from now; null: the clinic's rule.",
+    )
+    bookingHorizonDays = StrictIntegerField(
+        source="booking_horizon_days",
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=3650,
+        help_text="Bookings at most this many local days after today; null: the clinic's rule.",
+    )
+    firstFreeSlot = serializers.SerializerMethodField(
+        help_text="With availableOn: the doctor's first free slot that day (listed doctors always have one)."
+    )
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
     updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
+
+    @extend_schema_field(_SLOT_OR_NULL)
+    def get_firstFreeSlot(self, doctor):
+        slot = self.context.get("first_free_slots", {}).get(doctor.pk)
+        return None if slot is None else SlotSerializer(slot, context=self.context).data
+
+
+class DoctorSummarySerializer(serializers.Serializer):
+    """The doctor a slot is with: ids, document and name (a slot search across doctors)."""
+
+    id = serializers.UUIDField()
+    documentTypeId = StrictIntegerField(source="document_type_id")
+    documentNumber = serializers.CharField(source="document_number")
+    firstName = serializers.CharField(source="first_name")
+    secondName = serializers.CharField(source="second_name", allow_null=True)
+    firstLastName = serializers.CharField(source="first_last_name")
+    secondLastName = serializers.CharField(source="second_last_name", allow_null=True)
+    specialty = serializers.CharField(allow_null=True)
 
 
 class DoctorReferenceSerializer(serializers.Serializer):
@@ -82,22 +151,26 @@ class AppointmentSerializer(serializers.Serializer):
     """An appointment (seed 000 Appointment; FHIR Appointment). Responses echo the patient's and the
     doctor's documents and ids; requests name them by document.
 
-    Create needs startAppointment, endAppointment, patientDocumentTypeId, patientDocumentNumber,
-    doctorDocumentTypeId, doctorDocumentNumber. ``state`` starts as scheduled (or confirmed).
-    ``overbook: true`` books outside availability or capacity (keys with the overbook scope only).
+    Create needs startAppointment, endAppointment (optional when the appointmentType has a duration),
+    patientDocumentTypeId, patientDocumentNumber, doctorDocumentTypeId, doctorDocumentNumber — or a
+    ``holdId`` (and the patient when the hold names none). ``state`` starts as scheduled (or confirmed).
+    ``overbook: true`` books outside availability, capacity, holds and the booking window (keys with the
+    overbook scope only). ``rescheduledFromId``/``rescheduledToId`` link a reschedule's two appointments.
     """
 
     id = serializers.UUIDField(read_only=True)
-    startAppointment = InstantField(source="start")
-    endAppointment = InstantField(source="end")
+    startAppointment = InstantField(source="start", required=False)
+    endAppointment = InstantField(
+        source="end", required=False, help_text="Optional with an appointmentType of fixed duration, or a holdId."
+    )
     patientDocumentTypeId = StrictIntegerField(
-        source="patient.document_type_id", min_value=1, max_value=32767, validators=[_document_type]
+        source="patient.document_type_id", min_value=1, max_value=32767, validators=[_document_type], required=False
     )
-    patientDocumentNumber = serializers.CharField(source="patient.document_number", max_length=32)
+    patientDocumentNumber = serializers.CharField(source="patient.document_number", max_length=32, required=False)
     doctorDocumentTypeId = StrictIntegerField(
-        source="doctor.document_type_id", min_value=1, max_value=32767, validators=[_document_type]
+        source="doctor.document_type_id", min_value=1, max_value=32767, validators=[_document_type], required=False
     )
-    doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
+    doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32, required=False)
     patientId = serializers.UUIDField(source="patient.id", read_only=True)
     doctorId = serializers.UUIDField(source="doctor.id", read_only=True)
     modality = serializers.CharField(max_length=40, required=False, allow_null=True)
@@ -119,8 +192,19 @@ class AppointmentSerializer(serializers.Serializer):
         source="cancellation_reason", max_length=500, required=False, allow_null=True, allow_blank=True
     )
     overbook = serializers.BooleanField(required=False, write_only=True)
+    holdId = serializers.UUIDField(
+        source="hold_id",
+        required=False,
+        write_only=True,
+        help_text="Book this hold (POST /v1/appointments/holds): its doctor, times and type; a retry returns "
+        "the appointment it made.",
+    )
     capacity = StrictIntegerField(read_only=True)
     overbooked = serializers.BooleanField(read_only=True)
+    bufferBeforeMinutes = StrictIntegerField(source="buffer_before_minutes", read_only=True)
+    bufferAfterMinutes = StrictIntegerField(source="buffer_after_minutes", read_only=True)
+    rescheduledFromId = serializers.UUIDField(source="rescheduled_from_id", read_only=True, allow_null=True)
+    rescheduledToId = serializers.UUIDField(source="rescheduled_to.id", read_only=True, allow_null=True)
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
     updatedAt = BoundedDateTimeField(source="updated_at", read_only=True)
 
@@ -135,6 +219,42 @@ class AppointmentSerializer(serializers.Serializer):
                 "Unknown appointment type; see /v1/lookups/appointment-types.", code="does_not_exist"
             )
         return value
+
+    def validate(self, attrs):
+        """What a create needs: the times, the patient and the doctor — or a hold, which gives the doctor
+        and the times itself (sending them too is a 400 naming holdId)."""
+        if self.partial:
+            if "hold_id" in attrs:
+                raise serializers.ValidationError(
+                    {"holdId": ["Book holds with POST /v1/appointments; move an appointment with .../reschedule."]},
+                    code="invalid",
+                )
+            return attrs
+        if attrs.get("hold_id") is not None:
+            given = [name for name, attr in (("startAppointment", "start"), ("endAppointment", "end")) if attr in attrs]
+            given += ["doctorDocumentNumber"] if "doctor" in attrs else []
+            if given:
+                raise serializers.ValidationError(
+                    {"holdId": [f"A hold gives the doctor and the times: drop {', '.join(given)}."]},
+                    code="conflicting",
+                )
+            needed = ["patientDocumentTypeId", "patientDocumentNumber"] if "patient" in attrs else []
+        else:
+            needed = ["startAppointment", "patientDocumentTypeId", "patientDocumentNumber"]
+            needed += ["doctorDocumentTypeId", "doctorDocumentNumber"]
+        missing = {name: ["This field is required."] for name in needed if not self._given(attrs, name)}
+        if missing:
+            raise serializers.ValidationError(missing, code="required")
+        return attrs
+
+    def _given(self, attrs, name: str) -> bool:
+        source = self.fields[name].source.split(".")
+        value = attrs
+        for part in source:
+            if not isinstance(value, dict) or part not in value:
+                return False
+            value = value[part]
+        return True
 
     # The patient and doctor are named by document: ``patient``/``doctor`` in the validated data are
     # ``{"document_type_id", "document_number"}`` references, which the view resolves in the tenant
@@ -237,32 +357,17 @@ class ClinicSerializer(serializers.Serializer):
     isActive = serializers.BooleanField(source="is_active", read_only=True)
 
 
-class SlotSerializer(serializers.Serializer):
-    """A free slot (FHIR Slot): ``start``/``end`` in UTC (Z), ``startLocal``/``endLocal`` with the clinic's
-    offset, the rule's ``capacity`` and the places still ``remaining``."""
+class DoctorSlotSerializer(SlotSerializer):
+    """A slot of a search across doctors, naming its doctor."""
 
-    start = serializers.SerializerMethodField()
-    end = serializers.SerializerMethodField()
-    startLocal = serializers.SerializerMethodField()
-    endLocal = serializers.SerializerMethodField()
-    capacity = StrictIntegerField()
-    remaining = StrictIntegerField()
+    doctor = DoctorSummarySerializer()
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_start(self, slot) -> str:
-        return to_utc_z(slot.start)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_end(self, slot) -> str:
-        return to_utc_z(slot.end)
+class SlotSearchSerializer(serializers.Serializer):
+    """Answer of the search across doctors: the tenant's zone and the slots, earliest first."""
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_startLocal(self, slot) -> str:
-        return slot.start.astimezone(self.context["zone"]).isoformat()
-
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_endLocal(self, slot) -> str:
-        return slot.end.astimezone(self.context["zone"]).isoformat()
+    timeZone = serializers.CharField()
+    slots = DoctorSlotSerializer(many=True)
 
 
 class TimeSlotsSerializer(serializers.Serializer):
@@ -274,9 +379,105 @@ class TimeSlotsSerializer(serializers.Serializer):
 
 
 class AvailabilityCheckSerializer(serializers.Serializer):
-    """``{"available": bool, "reasons": [...], "conflictingAppointmentId": uuid|null}``."""
+    """``{"available": bool, "reasons": [...], "conflictingAppointmentId": uuid|null,
+    "conflictingHoldId": uuid|null, "capacity": n}``; reasons as appointments/availability.py lists."""
 
     available = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
     conflictingAppointmentId = serializers.UUIDField(source="conflicting_appointment_id", allow_null=True)
+    conflictingHoldId = serializers.UUIDField(source="conflicting_hold_id", allow_null=True)
     capacity = StrictIntegerField()
+
+
+class AppointmentTypeSerializer(serializers.Serializer):
+    """An appointment type (FHIR Appointment.appointmentType): ``code``, ``name``, ``isDefault`` (the
+    defaults primera_vez and control cannot be deleted), ``durationMinutes`` (5-480; null: the doctor's
+    rule grid step) and buffers before and after (0-120 minutes) the doctor stays free."""
+
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    isDefault = serializers.BooleanField(read_only=True)
+    durationMinutes = StrictIntegerField(required=False, allow_null=True, min_value=5, max_value=480)
+    bufferBeforeMinutes = StrictIntegerField(required=False, min_value=0, max_value=120)
+    bufferAfterMinutes = StrictIntegerField(required=False, min_value=0, max_value=120)
+
+
+class SpecialtySerializer(serializers.Serializer):
+    """A specialty of the clinic's active doctors: ``{"name": "Cardiología", "doctorCount": 2}``."""
+
+    name = serializers.CharField()
+    doctorCount = StrictIntegerField()
+
+
+class HoldSerializer(serializers.Serializer):
+    """A slot hold (FHIR Slot busy-tentative). Create with the doctor's document and ``start``, plus
+    ``end`` or an ``appointmentType`` (its duration, else the rule's grid step), optionally the patient's
+    document (then only that patient can be booked into it) and ``ttlSeconds`` (default 300, at most the
+    clinic's maximum). ``status``: ``held`` while it keeps its place, ``expired``, or ``booked``
+    (``appointmentId``)."""
+
+    id = serializers.UUIDField(read_only=True)
+    doctorDocumentTypeId = StrictIntegerField(source="doctor.document_type_id", min_value=1, max_value=32767)
+    doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32)
+    doctorId = serializers.UUIDField(source="doctor.id", read_only=True)
+    start = InstantField()
+    end = InstantField(required=False)
+    appointmentType = serializers.CharField(source="appointment_type", max_length=40, required=False, allow_null=True)
+    patientDocumentTypeId = StrictIntegerField(
+        source="patient.document_type_id", min_value=1, max_value=32767, required=False, allow_null=True
+    )
+    patientDocumentNumber = serializers.CharField(
+        source="patient.document_number", max_length=32, required=False, allow_null=True
+    )
+    patientId = serializers.UUIDField(source="patient.id", read_only=True, allow_null=True)
+    ttlSeconds = StrictIntegerField(min_value=10, max_value=86400, required=False, write_only=True)
+    expiresAt = BoundedDateTimeField(source="expires_at", read_only=True)
+    status = serializers.SerializerMethodField()
+    appointmentId = serializers.UUIDField(source="appointment_id", read_only=True, allow_null=True)
+    createdAt = BoundedDateTimeField(source="created_at", read_only=True)
+
+    def validate_appointmentType(self, value):
+        if value is not None and not is_known_code("appointment_type", value):
+            raise serializers.ValidationError(
+                "Unknown appointment type; see /v1/lookups/appointment-types.", code="does_not_exist"
+            )
+        return value
+
+    def validate(self, attrs):
+        if attrs.get("end") is not None and attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["Must be after the start."]}, code="invalid")
+        return attrs
+
+    @extend_schema_field({"type": "string", "enum": ["held", "expired", "booked"]})
+    def get_status(self, hold) -> str:
+        if hold.appointment_id is not None:
+            return "booked"
+        now = self.context.get("now")
+        return "expired" if now is not None and hold.expires_at <= now else "held"
+
+
+class RescheduleSerializer(serializers.Serializer):
+    """``POST /v1/appointments/{id}/reschedule``: new ``startAppointment`` (and ``endAppointment``, or the
+    type's duration), optionally another doctor by document — or a ``holdId``."""
+
+    startAppointment = InstantField(source="start", required=False)
+    endAppointment = InstantField(source="end", required=False)
+    doctorDocumentTypeId = StrictIntegerField(
+        source="doctor.document_type_id", min_value=1, max_value=32767, required=False
+    )
+    doctorDocumentNumber = serializers.CharField(source="doctor.document_number", max_length=32, required=False)
+    holdId = serializers.UUIDField(source="hold_id", required=False)
+    overbook = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("hold_id") is None and attrs.get("start") is None:
+            raise serializers.ValidationError(
+                {"startAppointment": ["Give the new startAppointment, or a holdId."]}, code="required"
+            )
+        if attrs.get("hold_id") is not None and ({"start", "end", "doctor"} & set(attrs)):
+            raise serializers.ValidationError(
+                {"holdId": ["A hold gives the doctor and the times: send holdId alone."]}, code="conflicting"
+            )
+        if attrs.get("end") is not None and attrs.get("start") is not None and attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"endAppointment": ["Must be after the start."]}, code="invalid")
+        return attrs

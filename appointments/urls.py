@@ -7,10 +7,13 @@ from secre.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("doctors", views.DoctorViewSet, basename="doctor")
+# Before appointments: /appointments/holds is not an appointment id.
+router.register("appointments/holds", views.HoldViewSet, basename="hold")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("lookups/modalities", views.ModalityViewSet, basename="modality")
 router.register("lookups/appointment-types", views.AppointmentTypeViewSet, basename="appointment-type")
 router.register("lookups/clinics", views.ClinicViewSet, basename="clinic")
+router.register("lookups/specialties", views.SpecialtyViewSet, basename="specialty")
 
 DOCTOR = r"(?P<documentTypeId>[^/]+)/(?P<documentNumber>[^/]+?)"
 ID = r"(?P<pk>[^/]+?)"
@@ -28,6 +31,7 @@ urlpatterns = [
     _route("blocked-time", {"post": "create_blocked"}, "blocked-time"),
     _route(f"blocked-time/{DOCTOR}", {"get": "list_blocked"}, "blocked-time-by-doctor"),
     _route(f"blocked-time/{ID}", {"delete": "delete_blocked"}, "blocked-time-detail"),
+    _route("time-slots", {"get": "search_slots"}, "time-slots-search"),
     _route(f"time-slots/{DOCTOR}", {"get": "time_slots"}, "time-slots"),
     _route(f"check-availability/{DOCTOR}", {"get": "check"}, "check-availability"),
     _route("closed-days", {"get": "list_closed", "post": "create_closed"}, "closed-days"),

@@ -270,6 +270,8 @@ EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 # How often the worker runs housekeeping (the purge steps), and scans for due reminders, in seconds.
 HOUSEKEEPING_SECONDS = env.int("HOUSEKEEPING_SECONDS", default=3600)
 REMINDER_SCAN_SECONDS = env.int("REMINDER_SCAN_SECONDS", default=60)
+# Slot holds expired longer than this are deleted by the worker (a live or just-expired hold is kept).
+HOLD_RETENTION_HOURS = env.int("HOLD_RETENTION_HOURS", default=24)
 # Optional AWS transport: events also go to this SQS queue (boto3; AWS_* credentials as usual).
 EVENTS_SQS_QUEUE_URL = env.str("EVENTS_SQS_QUEUE_URL", default="")
 AWS_REGION = env.str("AWS_REGION", default="us-east-1")

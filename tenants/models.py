@@ -43,6 +43,12 @@ class Tenant(models.Model):
     rate_limit = models.CharField(max_length=20, null=True, blank=True, validators=[validate_rate])
     # Minutes before an appointment when `appointment.reminder_due` is emitted; empty: no reminders.
     reminder_lead_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Booking rules (appointments/availability.py BookingWindow), overridable per doctor: bookings
+    # start at least this many minutes from now, and at most this many local days ahead (empty: no limit).
+    minimum_notice_minutes = models.PositiveIntegerField(default=0, db_default=0)
+    booking_horizon_days = models.PositiveIntegerField(null=True, blank=True)
+    # The longest a slot hold may last (POST /v1/appointments/holds ttlSeconds; default 300).
+    hold_max_ttl_seconds = models.PositiveIntegerField(default=900, db_default=900)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -38,6 +38,28 @@ class TenantSerializer(serializers.Serializer):
         max_value=60 * 24 * 14,
         help_text="Minutes before an appointment when appointment.reminder_due is emitted; null: none.",
     )
+    minimumNoticeMinutes = StrictIntegerField(
+        source="minimum_notice_minutes",
+        required=False,
+        min_value=0,
+        max_value=60 * 24 * 60,
+        help_text="Bookings start at least this many minutes from now (doctors may override).",
+    )
+    bookingHorizonDays = StrictIntegerField(
+        source="booking_horizon_days",
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=3650,
+        help_text="Bookings at most this many local days after today; null: no limit (doctors may override).",
+    )
+    holdMaxTtlSeconds = StrictIntegerField(
+        source="hold_max_ttl_seconds",
+        required=False,
+        min_value=10,
+        max_value=86400,
+        help_text="The longest a slot hold may last (holds default to 300 seconds).",
+    )
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
 
 
@@ -97,3 +119,8 @@ class MeSerializer(serializers.Serializer):
     apiKeyId = serializers.UUIDField()
     keyName = serializers.CharField()
     scopes = serializers.ListField(child=serializers.CharField())
+    minimumNoticeMinutes = StrictIntegerField(
+        help_text="The clinic's minimum notice for bookings, minutes (doctors may differ)."
+    )
+    bookingHorizonDays = StrictIntegerField(allow_null=True, help_text="The clinic's booking horizon; null: none.")
+    holdMaxTtlSeconds = StrictIntegerField(help_text="The longest slot hold the clinic allows.")

@@ -24,13 +24,15 @@ from tenants.auth import username_available
 from tenants.bypass import operator_access
 from tenants.context import tenant_context
 from tenants.models import ConsoleSession, IdempotentRequest, Tenant, TenantAPIKey, User
+from tenants.signals import tenant_created
 
 USERNAME_TAKEN = "This username is not available."
 
 
 def tenant_create(*, name: str, timezone: str | None = None, tenant_id: UUID | None = None) -> Tenant:
     """Create a tenant (clinic). ``timezone`` is an IANA name (default: settings); ``tenant_id``
-    is normally generated (UUIDv7) and given only by fixtures such as the demo tenant.
+    is normally generated (UUIDv7) and given only by fixtures such as the demo tenant. The apps set up
+    what a clinic starts with (``tenants.signals.tenant_created``) in the same transaction.
 
     The row is written inside its own tenant context: RLS lets nobody insert a tenant row that
     is not the current tenant. Raises django ``ValidationError`` on a bad name or time zone.
@@ -39,8 +41,10 @@ def tenant_create(*, name: str, timezone: str | None = None, tenant_id: UUID | N
     if timezone:
         tenant.timezone = timezone
     tenant.full_clean()
-    with tenant_context(tenant.id):
+    with tenant_context(tenant.id):  # one transaction: the tenant and what the apps add
         tenant.save(force_insert=True)
+        # The apps above set up what every clinic starts with (tenants/signals.py).
+        tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant
 
 

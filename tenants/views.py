@@ -73,6 +73,9 @@ class MeView(APIView):
                     "apiKeyId": client.api_key_id,
                     "keyName": client.key_name,
                     "scopes": sorted(client.scopes),
+                    "minimumNoticeMinutes": client.tenant.minimum_notice_minutes,
+                    "bookingHorizonDays": client.tenant.booking_horizon_days,
+                    "holdMaxTtlSeconds": client.tenant.hold_max_ttl_seconds,
                 }
             ).data
         )

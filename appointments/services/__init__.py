@@ -1,9 +1,17 @@
 """Writes of scheduling data, one module per capability: doctors, schedules (weekly rules, blocked
-time, closed days), catalogs, booking, reminders. Views, the console, commands and the worker call
+time, closed days), catalogs, booking, holds, reminders. Views, the console, commands and the worker call
 these and nothing else."""
 
-from appointments.services.booking import appointment_book, appointment_cancel, appointment_emit, appointment_update
+from appointments.services.booking import (
+    appointment_book,
+    appointment_book_hold,
+    appointment_cancel,
+    appointment_emit,
+    appointment_reschedule,
+    appointment_update,
+)
 from appointments.services.catalogs import (
+    appointment_types_create_defaults,
     catalog_entry_create,
     catalog_entry_delete,
     catalog_entry_update,
@@ -11,6 +19,7 @@ from appointments.services.catalogs import (
     clinic_update,
 )
 from appointments.services.doctors import doctor_create, doctor_delete, doctor_lock, doctor_update
+from appointments.services.holds import hold_create, hold_release, holds_purge
 from appointments.services.reminders import appointment_reminders_emit
 from appointments.services.schedules import (
     availability_rule_create,
@@ -26,6 +35,12 @@ from appointments.services.schedules import (
 
 __all__ = [
     "appointment_book",
+    "appointment_book_hold",
+    "appointment_reschedule",
+    "appointment_types_create_defaults",
+    "hold_create",
+    "hold_release",
+    "holds_purge",
     "appointment_cancel",
     "appointment_emit",
     "appointment_reminders_emit",

@@ -1,31 +1,49 @@
-"""Booking and changing appointments, race-free.
+"""Booking, rescheduling and changing appointments, race-free.
 
 Under the doctor's advisory lock (appointments.services.doctors.doctor_lock) the interval is checked
-against the doctor's availability and capacity, then saved; PostgreSQL exclusion constraints
-(capacity-1 doctor time, any patient time) are the last word, so two concurrent requests can never
-both win. Updates and cancellations lock the appointment's row first. Every function runs in the
-caller's tenant context and emits its event into the outbox in the same transaction.
+against the doctor's availability, the booking window, live holds and capacity (with the appointment
+type's buffers), then saved; PostgreSQL exclusion constraints (capacity-1 doctor time, any patient
+time) are the last word, so two concurrent requests can never both win. Updates, cancellations and
+reschedules lock the appointment's row first. Every function runs in the caller's tenant context and
+emits its events into the outbox in the same transaction.
+
+Who may pass which rule: ``overbook`` (keys with the overbook scope) books outside availability,
+capacity, holds and the booking window; ``front_desk`` (console staff) books over a hold and outside
+the booking window, never outside availability or capacity.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from rest_framework.exceptions import ValidationError
 
 from appointments import lifecycle
-from appointments.availability import MAX_APPOINTMENT_DURATION, active_overlapping, check_availability, overlapping
+from appointments.availability import (
+    MAX_APPOINTMENT_DURATION,
+    BookingWindow,
+    SlotKind,
+    active_overlapping,
+    appointment_end,
+    check_availability,
+    database_now,
+    overlapping,
+)
+from appointments.catalogs import appointment_type_find
 from appointments.errors import (
+    HoldForAnotherPatient,
     InvalidInitialState,
     InvalidInterval,
     InvalidTransition,
     OutsideAvailability,
+    OutsideBookingWindow,
     PatientBusy,
+    SlotHeld,
     SlotTaken,
 )
-from appointments.models import Appointment, Doctor
+from appointments.models import Appointment, Doctor, SlotHold
 from appointments.serializers import AppointmentSerializer
 from appointments.services.doctors import doctor_lock
 from patients.models import Patient
@@ -36,7 +54,11 @@ from webhooks.events import event_emit, events_emit
 
 DOCTOR_OVERLAP_CONSTRAINT = "appointments_doctor_no_overlap"
 PATIENT_OVERLAP_CONSTRAINT = "appointments_patient_no_overlap"
-RESCHEDULE_FIELDS = {"start", "end", "doctor", "patient"}
+RESCHEDULE_FIELDS = {"start", "end", "doctor", "patient", "appointment_type"}
+RESCHEDULED = "rescheduled"
+# Reasons only overbooking passes; the booking window's (front desk too); holds' (front desk too).
+AVAILABILITY_REASONS = ("outside_hours", "blocked", "closed_day", "in_past", "doctor_inactive")
+WINDOW_REASONS = ("minimum_notice", "booking_horizon")
 
 
 def appointment_book(
@@ -45,38 +67,171 @@ def appointment_book(
     patient: Patient,
     doctor: Doctor,
     start: datetime,
-    end: datetime,
+    end: datetime | None = None,
     overbook: bool = False,
+    front_desk: bool = False,
     **fields: Any,
 ) -> Appointment:
-    """Book ``[start, end)`` (UTC) for ``patient`` with ``doctor``.
+    """Book ``[start, end)`` (UTC) for ``patient`` with ``doctor``. Without ``end`` the appointment type's
+    duration (or the rule's grid step) gives it; the type's buffers are kept free around it.
 
     A new appointment is ``scheduled`` or ``confirmed`` (lifecycle.INITIAL_STATES; InvalidInitialState,
     400 naming ``state``, otherwise) and lasts at most 24 hours (InvalidInterval, 400 naming ``endAppointment``).
     Raises OutsideAvailability (409, ``reasons``) outside the doctor's rules, on blocked time, a
-    closed day, in the past or with an inactive doctor; SlotTaken (409) when capacity is full;
-    PatientBusy (409) when the patient has an overlapping active appointment; both name
-    ``conflictingAppointmentId``. ``overbook`` (keys with the overbook scope, console staff) skips the
-    first two. ``fields``: modality, appointment_type, clinic, state, notification_state, comment,
+    closed day, in the past or with an inactive doctor; OutsideBookingWindow (409, ``rule``) sooner than
+    the minimum notice or past the horizon; SlotTaken (409) when bookings fill the capacity; SlotHeld
+    (409) when live holds do; PatientBusy (409) when the patient has an overlapping active appointment;
+    conflicts name ``conflictingAppointmentId`` / ``conflictingHoldId``. ``overbook`` and ``front_desk``:
+    see the module. ``fields``: modality, appointment_type, clinic, state, notification_state, comment,
     custom_fields, notes.
     """
     state = fields.get("state", Appointment.State.SCHEDULED)
     if state not in lifecycle.INITIAL_STATES:
         raise InvalidInitialState()
+    kind = SlotKind.of(appointment_type_find(fields.get("appointment_type")))
+    if end is None:
+        end = appointment_end(doctor=doctor, start=start, kind=kind, zone=tenant.zone)
     appointment = Appointment(tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, **fields)
     with transaction.atomic():
-        _place(appointment, zone=tenant.zone, overbook=overbook, force_insert=True)
+        _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk, force_insert=True)
         _emit(appointment, "appointment.created")
     return appointment
 
 
+def appointment_book_hold(
+    *,
+    tenant: Tenant,
+    hold: SlotHold,
+    patient: Patient | None = None,
+    overbook: bool = False,
+    front_desk: bool = False,
+    **fields: Any,
+) -> tuple[Appointment, bool]:
+    """Book a hold: its doctor, times and appointment type, for its patient (or ``patient`` when it names
+    none; HoldForAnotherPatient, 409, when they differ). The hold's own place is the one taken, and it is
+    consumed. Booking a consumed hold again returns the appointment it made: ``(appointment, False)``,
+    a retry, not a second booking. An expired hold is booked like its times would be (the slot may have
+    gone meanwhile: SlotTaken or SlotHeld). Otherwise as :func:`appointment_book`; returns
+    ``(appointment, True)``."""
+    with transaction.atomic():
+        doctor_lock(hold.doctor)
+        hold = SlotHold.objects.select_related("doctor", "patient").select_for_update(of=("self",)).get(pk=hold.pk)
+        if hold.appointment_id is not None:
+            return Appointment.objects.select_related("patient", "doctor").get(pk=hold.appointment_id), False
+        if hold.patient_id is not None and patient is not None and patient.pk != hold.patient_id:
+            raise HoldForAnotherPatient(holdId=str(hold.pk))
+        patient = patient or hold.patient
+        if patient is None:
+            raise ValidationError(
+                {"patientDocumentNumber": ["The hold names no patient: give the patient's document."]},
+                code="required",
+            )
+        fields.setdefault("appointment_type", hold.appointment_type)
+        state = fields.get("state", Appointment.State.SCHEDULED)
+        if state not in lifecycle.INITIAL_STATES:
+            raise InvalidInitialState()
+        live = hold.expires_at > database_now()
+        appointment = Appointment(
+            tenant=tenant, patient=patient, doctor=hold.doctor, start=hold.start, end=hold.end, **fields
+        )
+        kind = SlotKind.of(appointment_type_find(appointment.appointment_type))
+        _place(
+            appointment,
+            tenant=tenant,
+            kind=kind,
+            overbook=overbook,
+            front_desk=front_desk,
+            exclude_hold=hold.pk if live else None,
+            force_insert=True,
+        )
+        hold.appointment = appointment
+        hold.save(update_fields=["appointment"])
+        _emit(appointment, "appointment.created")
+    return appointment, True
+
+
+def appointment_reschedule(
+    *,
+    tenant: Tenant,
+    appointment: Appointment,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    doctor: Doctor | None = None,
+    hold: SlotHold | None = None,
+    overbook: bool = False,
+    front_desk: bool = False,
+) -> tuple[Appointment, bool]:
+    """Move an active appointment to new times (or a hold's, or another doctor's): in one transaction
+    the old one is cancelled with reason ``rescheduled`` and a new one booked with the same patient,
+    type, modality, clinic, comment and custom fields, linked both ways (``rescheduled_from`` /
+    ``rescheduled_to``). Cancelling first lets the new one overlap the old; both doctors are locked in a
+    fixed order. Events: ``appointment.cancelled`` for the old, ``appointment.created`` for the new.
+
+    A retry of a reschedule already made (same target) returns the new appointment: ``(new, False)``.
+    InvalidTransition (409) when the appointment is not active; the booking errors of
+    :func:`appointment_book` otherwise (nothing changes then). Returns ``(new, True)``.
+    """
+    with transaction.atomic():
+        old = _locked(appointment)
+        target_doctor = hold.doctor if hold is not None else (doctor or old.doctor)
+        if hold is not None:
+            start, end = hold.start, hold.end
+        previous = getattr(old, "rescheduled_to", None) if old.state == Appointment.State.CANCELLED else None
+        if previous is not None and (previous.doctor_id, previous.start) == (target_doctor.pk, start):
+            return previous, False
+        if not lifecycle.is_active(old.state):
+            raise InvalidTransition(
+                "Only scheduled or confirmed appointments can be rescheduled.",
+                currentState=old.state,
+                allowedTransitions=sorted(lifecycle.TRANSITIONS[old.state]),
+            )
+        for locked in sorted({old.doctor, target_doctor}, key=lambda d: str(d.pk)):
+            doctor_lock(locked)
+        old.state = Appointment.State.CANCELLED
+        old.cancellation_reason = RESCHEDULED
+        old.save(update_fields=["state", "cancellation_reason", "updated_at"])
+        held_type = hold.appointment_type if hold is not None else None
+        fields = {
+            "modality": old.modality,
+            "appointment_type": held_type or old.appointment_type,
+            "clinic": old.clinic,
+            "comment": old.comment,
+            "custom_fields": old.custom_fields,
+            "rescheduled_from": old,
+        }
+        if hold is not None:
+            new, _ = appointment_book_hold(
+                tenant=tenant, hold=hold, patient=old.patient, overbook=overbook, front_desk=front_desk, **fields
+            )
+        else:
+            new = appointment_book(
+                tenant=tenant,
+                patient=old.patient,
+                doctor=target_doctor,
+                start=start,
+                end=end,
+                overbook=overbook,
+                front_desk=front_desk,
+                **fields,
+            )
+        old.rescheduled_to = new
+        _emit(old, "appointment.cancelled")
+    return new, True
+
+
 def appointment_update(
-    *, tenant: Tenant, appointment: Appointment, data: dict[str, Any], overbook: bool = False
+    *,
+    tenant: Tenant,
+    appointment: Appointment,
+    data: dict[str, Any],
+    overbook: bool = False,
+    front_desk: bool = False,
 ) -> Appointment:
     """Partial update, on the appointment's row locked first. A state change must follow the lifecycle
-    (InvalidTransition, 409); changing only notificationState is always allowed; new times, doctor or
-    patient go through the booking rules again (only while the appointment is active); customFields
-    merge per RFC 7396, bounded (secre/custom_fields.py: 400 naming customFields)."""
+    (InvalidTransition, 409); changing only notificationState is always allowed; new times, doctor,
+    patient or appointment type go through the booking rules again, with the type's buffers (only while
+    the appointment is active); customFields merge per RFC 7396, bounded (secre/custom_fields.py: 400
+    naming customFields)."""
     with transaction.atomic():
         appointment = _locked(appointment)
         data = dict(data)
@@ -90,8 +245,9 @@ def appointment_update(
         for attr, value in data.items():
             setattr(appointment, attr, value)
         if moved and lifecycle.is_active(appointment.state):
-            _place(appointment, zone=tenant.zone, overbook=overbook)
-        elif moved:
+            kind = SlotKind.of(appointment_type_find(appointment.appointment_type))
+            _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk)
+        elif moved and changed & (RESCHEDULE_FIELDS - {"appointment_type"}):
             raise InvalidTransition(
                 "Only scheduled or confirmed appointments can be rescheduled.",
                 currentState=appointment.state,
@@ -143,7 +299,9 @@ def appointments_emit(appointments: list[Appointment], event_type: str) -> None:
 
 def _locked(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_related("patient", "doctor").select_for_update(of=("self",)).get(pk=appointment.pk)
+        Appointment.objects.select_related("patient", "doctor", "rescheduled_to")
+        .select_for_update(of=("self",))
+        .get(pk=appointment.pk)
     )
 
 
@@ -174,27 +332,68 @@ def _check_interval(appointment: Appointment) -> None:
         raise InvalidInterval("An appointment lasts at most 24 hours.")
 
 
-def _place(appointment: Appointment, *, zone: ZoneInfo, overbook: bool, force_insert: bool = False) -> None:
-    """Check and save an appointment's interval (inside the caller's transaction)."""
+def _place(
+    appointment: Appointment,
+    *,
+    tenant: Tenant,
+    kind: SlotKind,
+    overbook: bool,
+    front_desk: bool = False,
+    exclude_hold=None,
+    force_insert: bool = False,
+) -> None:
+    """Check and save an appointment's interval (inside the caller's transaction, under the doctor's lock).
+    A live hold being booked (``exclude_hold``) passed the booking window when it was made."""
     _check_interval(appointment)
     doctor_lock(appointment.doctor)
-    exclude = None if force_insert else appointment.pk
+    window = BookingWindow.for_doctor(appointment.doctor, tenant)
     check = check_availability(
-        doctor=appointment.doctor, start=appointment.start, end=appointment.end, zone=zone, exclude=exclude
+        doctor=appointment.doctor,
+        start=appointment.start,
+        end=appointment.end,
+        zone=tenant.zone,
+        kind=kind,
+        window=window,
+        exclude=None if force_insert else appointment.pk,
+        exclude_hold=exclude_hold,
     )
-    blocking = [reason for reason in check.reasons if reason != "taken"]
+    blocking = [reason for reason in check.reasons if reason in AVAILABILITY_REASONS]
     if blocking and not overbook:
         raise OutsideAvailability(
             f"Not available: {', '.join(blocking)}.", reasons=blocking, availableCapacity=check.capacity
         )
+    outside_window = [reason for reason in check.reasons if reason in WINDOW_REASONS]
+    if outside_window and not (overbook or front_desk or exclude_hold is not None):
+        raise outside_window_error(outside_window[0], window)
     if "taken" in check.reasons and not overbook:
         raise SlotTaken(conflictingAppointmentId=str(check.conflicting_appointment_id))
+    if "held" in check.reasons and not (overbook or front_desk):
+        expires = SlotHold.objects.filter(pk=check.conflicting_hold_id).values_list("expires_at", flat=True).first()
+        raise SlotHeld(
+            conflictingHoldId=str(check.conflicting_hold_id), expiresAt=expires.isoformat() if expires else None
+        )
     busy = _patient_conflict(appointment)
     if busy is not None:
         raise PatientBusy(conflictingAppointmentId=str(busy))
     appointment.capacity = check.capacity
-    appointment.overbooked = bool(check.reasons)
+    appointment.overbooked = bool(blocking) or "taken" in check.reasons
+    appointment.buffer_before_minutes = int(kind.before.total_seconds() // 60)
+    appointment.buffer_after_minutes = int(kind.after.total_seconds() // 60)
     _save_appointment(appointment, force_insert=force_insert)
+
+
+def outside_window_error(rule: str, window: BookingWindow) -> OutsideBookingWindow:
+    """The 409 for a time outside the booking ``window``, naming the ``rule`` (and its value)."""
+    if rule == "minimum_notice":
+        minutes = int(window.minimum_notice.total_seconds() // 60)
+        return OutsideBookingWindow(
+            f"Bookings need {minutes} minutes' notice.", rule=rule, minimumNoticeMinutes=minutes
+        )
+    return OutsideBookingWindow(
+        f"Bookings are taken at most {window.horizon_days} days ahead.",
+        rule=rule,
+        bookingHorizonDays=window.horizon_days,
+    )
 
 
 def _patient_conflict(appointment: Appointment):

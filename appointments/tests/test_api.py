@@ -306,13 +306,20 @@ def test_time_slots_and_check_availability_endpoints(api, doctor, patient):
         "endLocal": "2030-09-26T09:30:00-05:00",
         "capacity": 1,
         "remaining": 1,
+        "held": False,
     }
     assert len(api.get(f"/v1/doctor-availability/time-slots/1/99999999?date={DAY}&days=8").json()["slots"]) == 12
     assert api.get(f"/v1/doctor-availability/time-slots/1/99999999?date={DAY}&days=32").status_code == 400
     assert api.get("/v1/doctor-availability/time-slots/1/99999999").json()["errors"][0]["field"] == "date"
     assert api.get(f"/v1/doctor-availability/time-slots/1/0?date={DAY}").status_code == 404
     check = f"/v1/doctor-availability/check-availability/1/99999999?start={DAY}T09:00:00&end={DAY}T09:30:00"
-    assert api.get(check).json() == {"available": True, "reasons": [], "conflictingAppointmentId": None, "capacity": 1}
+    assert api.get(check).json() == {
+        "available": True,
+        "reasons": [],
+        "conflictingAppointmentId": None,
+        "conflictingHoldId": None,
+        "capacity": 1,
+    }
 
 
 def test_blocked_time_and_closed_days_endpoints(api, doctor):

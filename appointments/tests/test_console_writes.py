@@ -12,6 +12,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from appointments import catalogs
 from appointments import services as scheduling
 from appointments.models import Appointment, AvailabilityRule, Clinic, ClosedDay, Doctor, Modality
 from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
@@ -424,7 +425,14 @@ def test_keys_staff_tenants_and_roles_go_through_their_services(clinic):
     with _spy(tenant_services, "tenant_create") as create, _spy(tenant_services, "tenant_update") as update:
         operator.post(
             "/admin/tenants/tenant/add/",
-            {"name": "Clínica Nueva", "timezone": "America/Bogota", "is_active": "on", "reminder_lead_minutes": "60"},
+            {
+                "name": "Clínica Nueva",
+                "timezone": "America/Bogota",
+                "is_active": "on",
+                "reminder_lead_minutes": "60",
+                "minimum_notice_minutes": "0",
+                "hold_max_ttl_seconds": "900",
+            },
         )
     assert create.call_count == 1 and update.call_count == 1
     with operator_access() as alias:
@@ -469,3 +477,34 @@ def test_webhook_endpoints_and_deliveries_go_through_their_services(clinic, sett
     with _spy(webhook_services, "endpoint_delete") as delete:
         operator.post(f"/admin/webhooks/webhookendpoint/{endpoint['id']}/delete/", {"post": "yes"})
     assert delete.call_count == 1
+
+
+# Holds and appointment types (issue 18) --------------------------------------------------------------------
+
+
+def test_staff_see_the_clinics_holds_and_types_and_the_front_desk_books_over_a_hold(clinic):
+    tenant, owner, _ = clinic
+    assistant = _console(make_staff(tenant, roles.ASSISTANT))
+    doctor = DoctorFactory(tenant=tenant, document_number="99999999")
+    AvailabilityRuleFactory(doctor=doctor)
+    patient = PatientFactory(tenant=tenant, document_number="12345678")
+    start = datetime.datetime(2030, 9, 26, 15, 0, tzinfo=UTC)  # 10:00 Bogotá
+    with tenant_context(tenant.id):
+        hold = scheduling.hold_create(tenant=Tenant.objects.get(pk=tenant.id), doctor=doctor, start=start)
+    for client in (owner, assistant):
+        page = client.get("/admin/appointments/slothold/")
+        assert page.status_code == 200 and "2030-09-26 10:00" in page.content.decode()
+        assert client.get(f"/admin/appointments/slothold/{hold.pk}/change/").status_code == 200
+    types = owner.get("/admin/appointments/appointmenttype/").content.decode()
+    assert "primera_vez" in types and "control" in types
+    with tenant_context(tenant.id):
+        default = catalogs.appointment_type_find("control")
+    owner.post(f"/admin/appointments/appointmenttype/{default.pk}/delete/", {"post": "yes"})
+    with tenant_context(tenant.id):
+        assert catalogs.appointment_type_find("control") is not None  # refused, with a message
+
+    # The front desk books over the hold (an API key without the overbook scope could not).
+    response = owner.post("/admin/appointments/appointment/add/", _booking(patient, doctor, 10))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with tenant_context(tenant.id):
+        assert Appointment.objects.filter(doctor=doctor, start=start).count() == 1

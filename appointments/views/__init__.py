@@ -2,8 +2,9 @@
 
 from appointments.views.appointments import AppointmentViewSet
 from appointments.views.availability import DoctorAvailabilityViewSet
-from appointments.views.catalogs import AppointmentTypeViewSet, ClinicViewSet, ModalityViewSet
+from appointments.views.catalogs import AppointmentTypeViewSet, ClinicViewSet, ModalityViewSet, SpecialtyViewSet
 from appointments.views.doctors import DoctorViewSet
+from appointments.views.holds import HoldViewSet
 
 __all__ = [
     "AppointmentTypeViewSet",
@@ -11,5 +12,7 @@ __all__ = [
     "ClinicViewSet",
     "DoctorAvailabilityViewSet",
     "DoctorViewSet",
+    "HoldViewSet",
     "ModalityViewSet",
+    "SpecialtyViewSet",
 ]

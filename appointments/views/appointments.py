@@ -12,6 +12,7 @@ from appointments.queries import RANGE_DATE_ALIASES, AppointmentFilterSerializer
 from appointments.serializers import (
     AppointmentSerializer,
     CancelSerializer,
+    RescheduleSerializer,
 )
 from appointments.views import schema
 from appointments.views.common import (
@@ -44,9 +45,19 @@ class AppointmentViewSet(viewsets.ViewSet):
             context=serializer_context(request),
         )
         overbook = overbook_requested(request, data)
+        hold_id = data.pop("hold_id", None)
         data = selectors.appointment_parties(data=data)
-        appointment = services.appointment_book(tenant=request.tenant, overbook=overbook, **data)
-        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+        if hold_id is None:
+            appointment = services.appointment_book(tenant=request.tenant, overbook=overbook, **data)
+            created = True
+        else:
+            hold = selectors.hold_get(hold_id=hold_id)
+            appointment, created = services.appointment_book_hold(
+                tenant=request.tenant, hold=hold, patient=data.pop("patient", None), overbook=overbook, **data
+            )
+        return Response(
+            AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     def retrieve(self, request, pk: str):
         validated_query(request)
@@ -84,6 +95,36 @@ class AppointmentViewSet(viewsets.ViewSet):
         data = validated_body(request, CancelSerializer, event_type=EVENT_TYPE, allowed_actions={"CANCEL"})
         appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason"))
         return Response(AppointmentSerializer(appointment).data)
+
+    @schema.APPOINTMENT_RESCHEDULE
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk: str):
+        appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
+        data = validated_body(
+            request,
+            RescheduleSerializer,
+            event_type=EVENT_TYPE,
+            allowed_actions={"UPDATE"},
+            aliases=APPOINTMENT_ALIASES,
+            context=serializer_context(request, appointment),
+        )
+        overbook = overbook_requested(request, data)
+        hold = selectors.hold_get(hold_id=data["hold_id"]) if data.get("hold_id") else None
+        doctor = (
+            selectors.doctor_from_reference(data["doctor"], current=appointment.doctor) if "doctor" in data else None
+        )
+        new, created = services.appointment_reschedule(
+            tenant=request.tenant,
+            appointment=appointment,
+            start=data.get("start"),
+            end=data.get("end"),
+            doctor=doctor,
+            hold=hold,
+            overbook=overbook,
+        )
+        return Response(
+            AppointmentSerializer(new).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @schema.APPOINTMENT_BY_DATE_RANGE
     @action(detail=False, methods=["get"], url_path="by-date-range")

@@ -6,13 +6,22 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from appointments import availability, selectors, services
-from appointments.queries import RANGE_DATETIME_ALIASES, CheckQuery, ClosedDaysQuery, RangeQuery, TimeSlotsQuery
+from appointments.catalogs import appointment_type_find
+from appointments.queries import (
+    RANGE_DATETIME_ALIASES,
+    CheckQuery,
+    ClosedDaysQuery,
+    RangeQuery,
+    SlotSearchQuery,
+    TimeSlotsQuery,
+)
 from appointments.serializers import (
     AvailabilityCheckSerializer,
     AvailabilityRuleSerializer,
     BlockedTimeSerializer,
     ClosedDaySerializer,
     HolidayLoadSerializer,
+    SlotSearchSerializer,
     TimeSlotsSerializer,
 )
 from appointments.views import schema
@@ -86,12 +95,37 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
     def time_slots(self, request, documentTypeId: str, documentNumber: str):
         query = validated_query(request, TimeSlotsQuery, context=serializer_context(request))
         doctor = doctor_by_path(documentTypeId, documentNumber)
-        zone = request_zone(request)
-        slots = availability.time_slots(
-            doctor=doctor, first_day=query["date"], days=query["days"], zone=zone, include_full=query["includeFull"]
+        slots = selectors.doctor_time_slots(
+            tenant=request.tenant,
+            doctor=doctor,
+            first_day=query["date"],
+            days=query["days"],
+            appointment_type=query.get("appointmentType"),
+            include_full=query["includeFull"],
         )
         payload = {"doctor": doctor, "timeZone": request.tenant.timezone, "slots": slots}
-        return Response(TimeSlotsSerializer(payload, context={"zone": zone}).data)
+        return Response(TimeSlotsSerializer(payload, context={"zone": request_zone(request)}).data)
+
+    @schema.DOCTOR_AVAILABILITY_SEARCH_SLOTS
+    def search_slots(self, request):
+        query = validated_query(request, SlotSearchQuery, context=serializer_context(request))
+        doctor = None
+        if "doctorDocumentNumber" in query:
+            doctor = selectors.doctor_get_by_document(
+                document_type_id=query["doctorDocumentTypeId"], document_number=query["doctorDocumentNumber"]
+            )
+        slots = selectors.slot_search(
+            tenant=request.tenant,
+            first_day=query["date"],
+            days=query["days"],
+            specialty=query.get("specialty"),
+            doctor=doctor,
+            appointment_type=query.get("appointmentType"),
+            include_full=query["includeFull"],
+            limit=query["limit"],
+        )
+        payload = {"timeZone": request.tenant.timezone, "slots": slots}
+        return Response(SlotSearchSerializer(payload, context={"zone": request_zone(request)}).data)
 
     @schema.DOCTOR_AVAILABILITY_CHECK
     def check(self, request, documentTypeId: str, documentNumber: str):
@@ -99,8 +133,14 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
             request, CheckQuery, aliases=RANGE_DATETIME_ALIASES, context=serializer_context(request)
         )
         doctor = doctor_by_path(documentTypeId, documentNumber)
-        zone = request_zone(request)
-        result = availability.check_availability(doctor=doctor, start=bounds["start"], end=bounds["end"], zone=zone)
+        result = availability.check_availability(
+            doctor=doctor,
+            start=bounds["start"],
+            end=bounds["end"],
+            zone=request_zone(request),
+            kind=availability.SlotKind.of(appointment_type_find(bounds.get("appointmentType"))),
+            window=availability.BookingWindow.for_doctor(doctor, request.tenant),
+        )
         return Response(AvailabilityCheckSerializer(result).data)
 
     @schema.DOCTOR_AVAILABILITY_LIST_CLOSED

@@ -1,15 +1,18 @@
-"""Catalogs under /v1/lookups: modalities, appointment types, clinics."""
+"""Catalogs under /v1/lookups: modalities, appointment types, clinics, specialties."""
 
 from __future__ import annotations
 
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from appointments import selectors, services
-from appointments.catalogs import catalog_entries
+from appointments.catalogs import appointment_type_entry, catalog_entries
 from appointments.serializers import (
+    AppointmentTypeSerializer,
     CatalogEntrySerializer,
     ClinicSerializer,
+    SpecialtySerializer,
 )
 from appointments.views import schema
 from secre.dialects import validated_body, validated_query
@@ -40,11 +43,54 @@ class ModalityViewSet(CatalogViewSet):
     kind = "modality"
 
 
-@schema.CATALOG_VIEW
-class AppointmentTypeViewSet(CatalogViewSet):
-    """Appointment types (defaults primera_vez, control)."""
+@schema.APPOINTMENT_TYPE_VIEW
+class AppointmentTypeViewSet(viewsets.ViewSet):
+    """Appointment types: every clinic's defaults (primera_vez, control) and its own, each with an
+    optional duration and buffers (appointments/availability.py). Addressed by ``code``."""
 
-    kind = "appointment_type"
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request):
+        validated_query(request)
+        return Response(AppointmentTypeSerializer(catalog_entries("appointment_type"), many=True).data)
+
+    def create(self, request):
+        data = validated_body(request, AppointmentTypeSerializer)
+        entry = services.catalog_entry_create(tenant=request.tenant, kind="appointment_type", **_type_fields(data))
+        return Response(AppointmentTypeSerializer(appointment_type_entry(entry)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code: str):
+        entry = selectors.appointment_type_get(code=code)
+        data = validated_body(request, AppointmentTypeSerializer, partial=True)
+        if "code" in data and data["code"] != entry.code:
+            raise ValidationError({"code": ["The code cannot change (appointments store it)."]}, code="invalid")
+        fields = _type_fields(data)
+        fields.pop("code", None)
+        entry = services.catalog_entry_update(entry=entry, **fields)
+        return Response(AppointmentTypeSerializer(appointment_type_entry(entry)).data)
+
+    def destroy(self, request, code: str):
+        services.catalog_entry_delete(entry=selectors.appointment_type_get(code=code))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _type_fields(data: dict) -> dict:
+    names = {
+        "durationMinutes": "duration_minutes",
+        "bufferBeforeMinutes": "buffer_before_minutes",
+        "bufferAfterMinutes": "buffer_after_minutes",
+    }
+    return {names.get(key, key): value for key, value in data.items()}
+
+
+@schema.SPECIALTY_VIEW
+class SpecialtyViewSet(viewsets.ViewSet):
+    """The specialties of the clinic's active doctors, with their doctor counts."""
+
+    def list(self, request):
+        validated_query(request)
+        return Response(SpecialtySerializer(selectors.specialty_list(), many=True).data)
 
 
 @schema.CLINIC_VIEW

@@ -123,6 +123,10 @@ def clinic():
             "doctorDocumentNumber": "99999999",
         },
     )["id"]
+    ids["/v1/appointments/holds"] = create(
+        "/v1/appointments/holds",
+        {"doctorDocumentTypeId": 1, "doctorDocumentNumber": "99999999", "start": "2030-09-26T11:00:00"},
+    )["id"]
     deliveries = client.get(f"/v1/webhooks/{ids['/v1/webhooks']}/deliveries").json()["results"]
     ids["/v1/webhooks/deliveries"] = deliveries[0]["id"]
     return client, ids
@@ -145,7 +149,7 @@ def platform_client(platform_key):
 
 
 def _path_values(path: str, ids: dict) -> dict[str, str]:
-    values = {"documentTypeId": "1"}
+    values = {"documentTypeId": "1", "code": "control"}
     values["documentNumber"] = "12345678" if path.startswith("/v1/patients") else "99999999"
     if "{id}" in path:
         prefix = path.split("/{id}")[0]
