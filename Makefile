@@ -20,8 +20,10 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # CI's PostgreSQL server for `make test-server` (superuser with trust auth).
 PG_SERVER ?= 127.0.0.1:5432
+# Where `make run-pgbouncer`'s PgBouncer listens (127.0.0.1).
+PGBOUNCER_PORT ?= 6432
 
-.PHONY: help venv run worker test contract test-server migrate seed lint format up down bench manage clean-db compose-env
+.PHONY: help venv run run-pgbouncer worker test test-pgbouncer contract test-server migrate seed lint format up down bench manage clean-db compose-env
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,8 +53,19 @@ run: venv ## migrate, seed the demo, serve the API on http://127.0.0.1:$(PORT) w
 	  { $(PY) manage.py run_worker & } && \
 	  exec $(VENV)/bin/gunicorn secre.wsgi -c docker/gunicorn.conf.py --bind 127.0.0.1:$(PORT)'
 
+run-pgbouncer: venv ## make run with the API and the worker behind PgBouncer (transaction pooling; Debian's pgbouncer)
+	@$(ENV) SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false OUTBOUND_ALLOW_PRIVATE_ADDRESSES=true \
+	  PORT=$(PORT) $(WITH_DB) $(PY) -m secre.pgbouncer exec --port $(PGBOUNCER_PORT) -- sh -c '\
+	  $(PY) manage.py migrate --no-input -v 0 && \
+	  $(PY) manage.py seed_demo && \
+	  { $(PY) manage.py run_worker & } && \
+	  exec $(VENV)/bin/gunicorn secre.wsgi -c docker/gunicorn.conf.py --bind 127.0.0.1:$(PORT)'
+
 test: venv ## run the whole test suite against real PostgreSQL
 	@$(ENV) $(WITH_DB) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-pgbouncer: venv ## the PgBouncer test at full length: 10,000 requests of two tenants and a console sign-in (CI)
+	@$(ENV) SECRE_PGBOUNCER_REQUESTS=10000 $(WITH_DB) $(VENV)/bin/pytest -m pgbouncer -s secre/tests/test_pgbouncer.py $(PYTEST_ARGS)
 
 contract: venv ## schemathesis holds every response of a live server to the OpenAPI document (minutes)
 	@$(ENV) $(WITH_DB) $(VENV)/bin/pytest -m contract --show-capture=no secre/tests/test_contract.py $(PYTEST_ARGS)

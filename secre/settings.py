@@ -125,15 +125,28 @@ else:
     }
 # signin: the console login as the sign-in role for the whole session (libpq's `-c role=`): django-axes'
 # tables of failed sign-ins (usernames, addresses) live there, out of the runtime role's reach
-# (tenants/routers.py).
-DATABASES["signin"] = {**DATABASES["console"]}
-DATABASES["signin"]["OPTIONS"] = {**DATABASES["console"].get("OPTIONS", {}), "options": "-c role=secre_auth"}
+# (tenants/routers.py). Behind PgBouncer, which passes no startup options to the server,
+# DATABASE_SIGNIN_URL names a pooler database whose server connections take that role once, when
+# PgBouncer opens them (connect_query; secre/pgbouncer.py).
+if env.str("DATABASE_SIGNIN_URL", default=""):
+    DATABASES["signin"] = env.db("DATABASE_SIGNIN_URL")
+else:
+    DATABASES["signin"] = {**DATABASES["console"]}
+    DATABASES["signin"]["OPTIONS"] = {**DATABASES["console"].get("OPTIONS", {}), "options": "-c role=secre_auth"}
 DATABASE_ROUTERS = ["tenants.routers.SignInRouter"]
+# Behind PgBouncer in transaction pooling mode (docs/scaling.md) consecutive transactions of one
+# connection may run on different server sessions: no server-side cursors (a cursor lives in one
+# session), and no prepared statements (psycopg 3 binds parameters client-side under Django and
+# never prepares; PgBouncer before 1.21 could not route them). Session state is never used: the
+# tenant (set_config(..., true)) and the console's roles (SET LOCAL ROLE) last one transaction.
+_no_server_side_cursors = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 for _alias in DATABASES.values():
     _alias["ENGINE"] = "django.db.backends.postgresql"
     _alias.setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_secre")
     _alias["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _alias["CONN_HEALTH_CHECKS"] = True
+    _alias["DISABLE_SERVER_SIDE_CURSORS"] = _no_server_side_cursors
+    _alias.setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
