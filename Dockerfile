@@ -10,7 +10,10 @@
 # DATABASE_OWNER_URL (owner role secre_owner). gunicorn refuses to start when `manage.py check
 # --deploy` finds an error (example secrets, no WEBHOOK_SECRETS_KEYS): docker/gunicorn.conf.py.
 # docker-compose.yml runs the whole local stack.
-FROM python:3.11-slim
+#
+# Two targets: `app` (the default, last below) and `pgbouncer` (compose's pooler: the same layers plus
+# Debian's pgbouncer package, configured at start by secre/pgbouncer.py; docs/scaling.md).
+FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -39,6 +42,22 @@ RUN groupadd --system --gid 10001 secre \
  && useradd --system --uid 10001 --gid secre --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin secre \
  && install -d -o secre -g secre -m 700 /app/.secre
+
+# PgBouncer in transaction pooling mode, as CI tests it (Debian 12's pgbouncer 1.18), for compose's
+# `pgbouncer` service: `docker build --target pgbouncer .`. It runs unprivileged and writes its
+# configuration (from SECRE_APP_PASSWORD, SECRE_CONSOLE_PASSWORD and --server-url) under /tmp.
+FROM base AS pgbouncer
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer \
+ && rm -rf /var/lib/apt/lists/*
+USER 10001:10001
+EXPOSE 6432
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["python", "-c", "import socket; socket.create_connection(('127.0.0.1', 6432), 2)"]
+CMD ["python", "-m", "secre.pgbouncer", "serve", "--listen", "0.0.0.0:6432", "--server-url", "postgresql://db:5432/secre"]
+
+# The API (the default target).
+FROM base AS app
 USER 10001:10001
 
 EXPOSE 8000
