@@ -53,8 +53,15 @@ class Doctor(models.Model):
     minimum_notice_minutes = models.PositiveIntegerField(null=True, blank=True)
     booking_horizon_days = models.PositiveIntegerField(null=True, blank=True)
     # The doctor's own console login (Doctor group): sees this doctor's agenda only.
+    # db_constraint=False: the database's foreign key is the same-tenant (tenant_id, user_id) one
+    # (tenants.rls.AddTenantForeignKey); Django's own on user_id alone only repeated it (docs/scaling.md).
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="doctor"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="doctor",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -162,7 +169,14 @@ class AvailabilityRule(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="availability_rules")
+    # db_constraint=False: the database's foreign key is the same-tenant (tenant_id, doctor_id) one
+    # (tenants.rls.AddTenantForeignKey); Django's own on doctor_id alone only repeated it (docs/scaling.md).
+    doctor = models.ForeignKey(
+        Doctor,
+        on_delete=models.CASCADE,
+        related_name="availability_rules",
+        db_constraint=False,
+    )
     day_of_week = models.PositiveSmallIntegerField()
     start_time = models.TimeField()
     end_time = models.TimeField()
@@ -203,7 +217,14 @@ class BlockedTime(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="blocked_times")
+    # db_constraint=False: the database's foreign key is the same-tenant (tenant_id, doctor_id) one
+    # (tenants.rls.AddTenantForeignKey); Django's own on doctor_id alone only repeated it (docs/scaling.md).
+    doctor = models.ForeignKey(
+        Doctor,
+        on_delete=models.CASCADE,
+        related_name="blocked_times",
+        db_constraint=False,
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, null=True, blank=True)
@@ -271,13 +292,32 @@ class Appointment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    doctor = models.ForeignKey(Doctor, on_delete=models.PROTECT, related_name="appointments")
+    # db_constraint=False: the database's foreign keys are the same-tenant (tenant_id, <field>_id) ones
+    # (tenants.rls.AddTenantForeignKey); Django's own on the field alone only repeated them (docs/scaling.md).
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        db_constraint=False,
+    )
+    doctor = models.ForeignKey(
+        Doctor,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        db_constraint=False,
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     modality = models.CharField(max_length=40, null=True, blank=True)
     appointment_type = models.CharField(max_length=40, null=True, blank=True)
-    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(
+        Clinic,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
     state = models.CharField(max_length=12, choices=State.choices, default=State.SCHEDULED)
     notification_state = models.CharField(
         max_length=10, choices=NotificationState.choices, default=NotificationState.PENDING
