@@ -20,7 +20,10 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
+
+from secre import pgbouncer
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = ROOT / "bench-results"
@@ -59,6 +62,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=50, help="wrk connections at saturation (default 50)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--skip-load", action="store_true", help="do not load: measure the data already there")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="serve through PgBouncer in transaction pooling mode (Debian's pgbouncer; docs/scaling.md)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="parallel database connections for the load (default 2)")
     parser.add_argument(
         "--endpoints",
@@ -111,6 +119,8 @@ def check_tools(args: argparse.Namespace) -> None:
     if args.reminders == "only":
         return  # no HTTP runs
     needed = []
+    if args.pgbouncer and pgbouncer.binary() is None:
+        raise SystemExit("bench: --pgbouncer needs Debian's pgbouncer (apt-get install pgbouncer).")
     if "saturation" in args.modes:
         needed.append("wrk")
     if "fixed" in args.modes and args.fixed_tool == "hey":
@@ -366,8 +376,15 @@ def main(argv: list[str] | None = None) -> int:
     run_tag = f"9{int(time.time()) % 10**9:09d}"  # POSTed documents: 9<run><endpoint><mode><attempt><seq>
     results = []
     log_path = RESULTS_DIR / "gunicorn.log"
-    print(f"bench: starting gunicorn ({info['gunicorn']}); log in {log_path.relative_to(ROOT)}", flush=True)
-    with Gunicorn(log_path) as server:
+    with ExitStack() as stack:
+        env = {}
+        if args.pgbouncer:
+            bouncer = stack.enter_context(pgbouncer.PgBouncer(pgbouncer.server_from_environment()))
+            env = {**bouncer.environment(), "DATABASE_OWNER_URL": pgbouncer.direct_owner_url()}
+            facts["database path"] = f"through PgBouncer (transaction pooling, {bouncer.pool_size} server connections)"
+            print(f"bench: PgBouncer on {bouncer.host}:{bouncer.port} (transaction pooling)", flush=True)
+        print(f"bench: starting gunicorn ({info['gunicorn']}); log in {log_path.relative_to(ROOT)}", flush=True)
+        server = stack.enter_context(Gunicorn(log_path, env=env))
         warm_up(chosen, server.port, keys, f"{run_tag}w")
         for n, endpoint in enumerate(chosen):
             for mode in args.modes:

@@ -33,10 +33,12 @@ def configured_workers() -> tuple[int, int]:
 
 
 class Gunicorn:
-    """``with Gunicorn(log) as server:`` starts gunicorn, waits for /health, and always stops it."""
+    """``with Gunicorn(log) as server:`` starts gunicorn, waits for /health, and always stops it.
+    ``env`` is added to this process's environment (``--pgbouncer``: the database through PgBouncer)."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, *, env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
+        self.extra_env = env or {}
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -50,7 +52,7 @@ class Gunicorn:
     def start(self) -> None:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         bind = f"{HOST}:{self.port}"
-        env = {**os.environ, "GUNICORN_ACCESS_LOG": "false", "GUNICORN_BIND": bind}
+        env = {**os.environ, **self.extra_env, "GUNICORN_ACCESS_LOG": "false", "GUNICORN_BIND": bind}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w")
         # Own session: a Ctrl-C reaches the harness, which then stops gunicorn in order.
