@@ -68,6 +68,7 @@ class Response:
         self.status, self.headers, self.body = status, headers, body
 
     def json(self):
+        """The body, parsed."""
         return json.loads(self.body)
 
 
