@@ -340,7 +340,7 @@ class Appointment(models.Model):
     # The appointment this one replaced (POST .../reschedule); the old one is cancelled, reason
     # "rescheduled", and names this one as ``rescheduled_to``.
     rescheduled_from = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_to"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_to", db_constraint=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -419,8 +419,11 @@ class SlotHold(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="holds")
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # db_constraint=False: the database's foreign keys are the same-tenant (tenant_id, <field>_id) ones.
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="holds", db_constraint=False)
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     appointment_type = models.CharField(max_length=40, null=True, blank=True)
@@ -428,7 +431,7 @@ class SlotHold(models.Model):
     buffer_after_minutes = models.PositiveSmallIntegerField(default=0)
     expires_at = models.DateTimeField()
     appointment = models.OneToOneField(
-        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="hold"
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="hold", db_constraint=False
     )
     api_key_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

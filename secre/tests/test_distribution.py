@@ -36,6 +36,14 @@ ALLOWED = {
         "Doctor.user is a OneToOneField (Django makes user_id unique); with the same-tenant key it equals"
         " UNIQUE (tenant_id, user_id), which replaces it when doctors are distributed"
     ),
+    ("unique", "appointments_appointment", ("rescheduled_from_id",)): (
+        "Appointment.rescheduled_from is a OneToOneField; with the same-tenant key it equals"
+        " UNIQUE (tenant_id, rescheduled_from_id), which replaces it when appointments are distributed"
+    ),
+    ("unique", "appointments_slothold", ("appointment_id",)): (
+        "SlotHold.appointment is a OneToOneField; with the same-tenant key it equals"
+        " UNIQUE (tenant_id, appointment_id), which replaces it when holds are distributed"
+    ),
     ("foreign key", "audit_auditevent", ("actor_id",), "tenants_user"): (
         "platform operators (no tenant) act inside tenants; a distributed table may reference staff, a reference table"
     ),

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('webhooks', '0004_event_redaction'),
+        ('webhooks', '0006_event_sqs_lease'),
     ]
 
     operations = [
