@@ -212,6 +212,7 @@ APPOINTMENT_VIEW = extend_schema_view(
             200: AppointmentSerializer,
             400: problem("validation_error, nonexistent_local_time, ambiguous_local_time, conflicting_fields."),
             403: problem("permission_denied: overbook without the overbook scope (missingScope)."),
+            404: problem("not_found: no hold with this holdId (another tenant's hold alike)."),
             409: BOOKING_CONFLICT,
             **COMMON_ERRORS,
         },
