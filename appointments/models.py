@@ -20,6 +20,7 @@ from patients.models import DocumentType, NameSearch, Patient
 from secre.custom_fields import custom_fields_validator
 from secre.encryption import EncryptedTextField
 from tenants.models import Tenant
+from tenants.scoping import TenantScopedManager
 
 
 class TstzRange(Func):
@@ -66,7 +67,10 @@ class Doctor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("id",)
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_doctor_tenant_id_id_uniq"),
@@ -90,7 +94,10 @@ class Clinic(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("id",)
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_clinic_tenant_id_id_uniq"),
@@ -110,7 +117,10 @@ class CatalogEntry(models.Model):
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         abstract = True
         ordering = ("code",)
 
@@ -188,7 +198,10 @@ class AvailabilityRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("day_of_week", "start_time", "id")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_rule_tenant_id_id_uniq"),
@@ -231,7 +244,10 @@ class BlockedTime(models.Model):
     custom_fields = models.JSONField(default=dict, blank=True, validators=[custom_fields_validator])
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("start", "id")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_blocked_tenant_id_id_uniq"),
@@ -257,7 +273,10 @@ class ClosedDay(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINIC)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("date",)
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_closedday_tenant_id_id_uniq"),
@@ -345,7 +364,10 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("start", "id")
         permissions = [("export_appointment", "Can export appointments")]
         constraints = [
@@ -436,7 +458,10 @@ class SlotHold(models.Model):
     api_key_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("start", "id")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="appointments_slothold_tenant_id_id_uniq"),

@@ -11,6 +11,7 @@ from uuid_utils.compat import uuid7
 
 from secre import acting
 from tenants.models import Tenant
+from tenants.scoping import TenantScopedQuerySetMixin
 
 
 def _tenant_of(instance) -> object | None:
@@ -28,10 +29,11 @@ def _acting_fields() -> dict:
     }
 
 
-class AuditEventManager(LogEntryManager):
+class AuditEventManager(TenantScopedQuerySetMixin, LogEntryManager):
     """django-auditlog's manager, writing each entry in the tenant of the changed object and on the
     connection that changed it (so it commits or rolls back with the change), with who is acting
-    (secre/acting.py: origin, request id, API key, staff member, address)."""
+    (secre/acting.py: origin, request id, API key, staff member, address). Its reads carry the current
+    tenant (tenants/scoping.py)."""
 
     def log_create(self, instance, force_log: bool = False, **kwargs):
         tenant_id = _tenant_of(instance)

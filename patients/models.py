@@ -12,6 +12,7 @@ from uuid_utils.compat import uuid7
 
 from secre.custom_fields import custom_fields_validator
 from tenants.models import Tenant
+from tenants.scoping import TenantScopedManager
 
 
 class NameSearch(Func):
@@ -88,7 +89,10 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("id",)
         permissions = [("export_patient", "Can export patients")]
         constraints = [

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from tenants.rls import TENANT_SETTING
+
+# The tenant each connection alias is in, as tenant_context set it (in this thread or task): what the
+# ORM adds to every query of a tenant table (tenants/scoping.py), beside the database's own setting.
+_SCOPES: ContextVar[dict[str, str] | None] = ContextVar("secre_tenant_scopes", default=None)
+NOT_SCOPED = object()
 
 
 @contextmanager
@@ -21,6 +27,16 @@ def tenant_context(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIA
     on exit so an inner tenant never leaks to the outer block.
     """
     value = "" if tenant_id is None else str(UUID(str(tenant_id)))
+    token = _SCOPES.set({**(_SCOPES.get() or {}), using: value})
+    try:
+        with _database_tenant(value, using):
+            yield
+    finally:
+        _SCOPES.reset(token)
+
+
+@contextmanager
+def _database_tenant(value: str, using: str) -> Iterator[None]:
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             cursor.execute(
@@ -33,6 +49,12 @@ def tenant_context(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIA
         if previous != value and not connections[using].needs_rollback:
             with connections[using].cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, previous])
+
+
+def scoped_tenant(*, using: str = DEFAULT_DB_ALIAS):
+    """The tenant id (str) ``tenant_context`` set for ``using`` in this thread, ``""`` for the empty
+    tenant, or :data:`NOT_SCOPED` outside any tenant context (cross-tenant work: operators, jobs)."""
+    return (_SCOPES.get() or {}).get(using, NOT_SCOPED)
 
 
 def current_tenant_id(*, using: str = DEFAULT_DB_ALIAS) -> UUID | None:

@@ -13,6 +13,7 @@ from uuid_utils.compat import uuid7
 from secre.encryption import EncryptedJSONField
 from tenants.rate_limits import validate_rate
 from tenants.scopes import ALL_SCOPES, default_scopes
+from tenants.scoping import TenantScopedManager, TenantScopedQuerySetMixin
 from tenants.sessions import ConsoleSession
 
 __all__ = ["ConsoleSession", "IdempotentRequest", "PlatformAPIKey", "Tenant", "TenantAPIKey", "User"]
@@ -108,6 +109,10 @@ class TenantAPIKeyManager(BaseAPIKeyManager):
         return key
 
 
+class TenantKeyManager(TenantScopedQuerySetMixin, TenantAPIKeyManager):
+    """A tenant's keys: the package's manager, scoped to the current tenant (tenants/scoping.py)."""
+
+
 class TenantAPIKey(AbstractAPIKey):
     """A tenant's API key (djangorestframework-api-key: SHA-512 at rest, prefix lookup).
 
@@ -125,7 +130,7 @@ class TenantAPIKey(AbstractAPIKey):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantAPIKeyManager()
+    objects = TenantKeyManager()
 
     class Meta:
         ordering = ("created_at", "id")
@@ -183,7 +188,10 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="tenants_idempotent_tenant_id_id_uniq"),
             models.UniqueConstraint(fields=["tenant", "api_key_id", "key"], name="tenants_idempotent_client_key_uniq"),

@@ -6,6 +6,7 @@ from uuid_utils.compat import uuid7
 
 from secre.encryption import EncryptedJSONField
 from tenants.models import Tenant
+from tenants.scoping import TenantScopedManager
 
 EVENT_TYPES = (
     "patient.created",
@@ -44,7 +45,10 @@ class Event(models.Model):
     # sequence stay, since receivers and the per-object sequence rely on them.
     redacted_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("occurred_at", "id")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "id"], name="webhooks_event_tenant_id_id_uniq"),
@@ -85,7 +89,10 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("created_at", "id")
         constraints = [models.UniqueConstraint(fields=["tenant", "id"], name="webhooks_endpoint_tenant_id_id_uniq")]
 
@@ -137,7 +144,10 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("created_at", "id")
         verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["tenant", "id"], name="webhooks_delivery_tenant_id_id_uniq")]
@@ -179,7 +189,10 @@ class DeliveryAttempt(models.Model):
     error = models.CharField(max_length=300, blank=True, default="")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TenantScopedManager()
+
     class Meta:
+        base_manager_name = "objects"  # related access and save() carry the tenant too
         ordering = ("attempted_at", "id")
         constraints = [models.UniqueConstraint(fields=["tenant", "id"], name="webhooks_attempt_tenant_id_id_uniq")]
 
