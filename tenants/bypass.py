@@ -21,6 +21,7 @@ from contextlib import contextmanager
 
 from django.db import connections, transaction
 
+from tenants.context import across_tenants
 from tenants.rls import AUTH_ROLE, OPERATOR_ROLE
 
 OPERATOR_DB = "console"
@@ -52,7 +53,7 @@ def operator_access() -> Iterator[str]:
     Querysets must name it: ``Patient.objects.using(alias)``. The role lasts until the block ends;
     nesting is allowed (the inner block is a savepoint).
     """
-    with _console_role(OPERATOR_ROLE) as alias:
+    with _console_role(OPERATOR_ROLE) as alias, across_tenants():
         yield alias
 
 

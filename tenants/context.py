@@ -51,6 +51,19 @@ def _database_tenant(value: str, using: str) -> Iterator[None]:
                 cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, previous])
 
 
+@contextmanager
+def across_tenants() -> Iterator[None]:
+    """Inside, the ORM adds no tenant to any query (tenants/scoping.py) until a nested
+    ``tenant_context`` sets one: for ``tenants.bypass.operator_access()``, whose querysets are built
+    on the default manager and then sent to the console alias, where the operator role's policy
+    decides. RLS is untouched: the default connection still sees only its own tenant."""
+    token = _SCOPES.set(None)
+    try:
+        yield
+    finally:
+        _SCOPES.reset(token)
+
+
 def scoped_tenant(*, using: str = DEFAULT_DB_ALIAS):
     """The tenant id (str) ``tenant_context`` set for ``using`` in this thread, ``""`` for the empty
     tenant, or :data:`NOT_SCOPED` outside any tenant context (cross-tenant work: operators, jobs)."""
