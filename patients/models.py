@@ -4,6 +4,7 @@ FHIR mapping: Patient = FHIR Patient; documentTypeId + documentNumber = Patient.
 (type + value); habeasData = Consent (Colombian Law 1581 of 2012 data-processing consent).
 """
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Func, TextField
 from django.db.models.functions import Lower
@@ -19,7 +20,8 @@ class NameSearch(Func):
     """``secre_name_search(parts...)``: lower-cased, accent-free, space-joined text (patients/migrations/0001).
 
     Declared IMMUTABLE so it can feed a stored generated column and fold to a constant in queries.
-    (No index serves the `name` filter under RLS: see patients/migrations/0004.)
+    (Under RLS no index serves a LIKE: the name filter goes through secre_patient_ids_by_name,
+    patients/migrations/0007.)
     """
 
     function = "secre_name_search"
@@ -111,6 +113,11 @@ class Patient(models.Model):
             models.Index(fields=["tenant", "cell_phone"], name="patients_tenant_cell_idx"),
             models.Index("tenant", Lower("email"), name="patients_tenant_email_idx"),
             models.Index(fields=["tenant", "updated_at"], name="patients_tenant_updated_idx"),
+            # The name filter, through secre_patient_ids_by_name (patients/migrations/0007): a trigram
+            # index RLS's security barrier would keep from LIKE; uuid in GIN needs btree_gin.
+            GinIndex("tenant", OpClass("name_search", name="gin_trgm_ops"), name="patients_tenant_name_trgm"),
+            # Its probe: the tenant's next rows in id order with their folded name, index-only.
+            models.Index(fields=["tenant", "id"], include=["name_search"], name="patients_tenant_id_name_idx"),
         ]
 
     def __str__(self) -> str:

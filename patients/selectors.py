@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from patients.models import DocumentType, Eps, Gender, NameSearch, Patient
+from patients.models import DocumentType, Eps, Gender, Patient
 from secre.path_params import could_be_document_number
 from secre.problems import NotFound
 
@@ -37,13 +38,19 @@ def patient_get_by_document(*, document_type_id: int, document_number: str) -> P
     return patient
 
 
-def patient_list(*, filters: dict[str, Any]) -> QuerySet[Patient]:
+def patient_list(*, filters: dict[str, Any], window: tuple[UUID | None, int] | None = None) -> QuerySet[Patient]:
     """Patients matching ``filters`` (validated PatientFilterSerializer data), in id order.
+
+    ``window`` — ``(after id, limit)``, the keyset page the caller will read
+    (StablePagination.forward_window) — lets a name search stop at that page instead of finding every
+    match of a common name; it is used only when the name is the only filter (another filter could
+    drop rows of the window and end the page early).
 
     * documentTypeId / documentNumber: exact;  email: case-insensitive exact;
     * phone: E.164, matches phone or cellPhone;
     * name: contains, across the four name parts, accent- and case-insensitive; ``%`` and ``_``
-      are literal (Django escapes LIKE patterns);
+      are literal. Through ``secre_patient_ids_by_name`` (patients/migrations/0007), the one way a
+      trigram index serves it under RLS: it filters on the current tenant itself and returns ids;
     * updatedSince: updatedAt >= the given time.
     """
     queryset = Patient.objects.all()
@@ -57,7 +64,11 @@ def patient_list(*, filters: dict[str, Any]) -> QuerySet[Patient]:
         number = str(filters["phone"])
         queryset = queryset.filter(Q(phone=number) | Q(cell_phone=number))
     if filters.get("name"):
-        queryset = queryset.filter(name_search__contains=NameSearch(Value(filters["name"])))
+        only_name = window is not None and not (filters.keys() - {"name", "pageSize", "cursor"})
+        after, limit = window if only_name else (None, None)
+        queryset = queryset.filter(
+            id__in=RawSQL("SELECT secre_patient_ids_by_name(%s, %s, %s)", (filters["name"], after, limit))
+        )
     if "updatedSince" in filters:
         updated_since: datetime = filters["updatedSince"]
         queryset = queryset.filter(updated_at__gte=updated_since)

@@ -117,7 +117,7 @@ class PatientViewSet(viewsets.ViewSet):
 
     def list(self, request):
         filters = validated_query(request, PatientFilterSerializer, paged=True)
-        return self._page(request, selectors.patient_list(filters=filters))
+        return self._page(request, filters)
 
     def create(self, request):
         data = validated_body(request, PatientSerializer, event_type=EVENT_TYPE, allowed_actions={"CREATE"})
@@ -203,10 +203,11 @@ class PatientViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["post"], url_path="search")
     def search(self, request):
         filters = validated_body(request, PatientFilterSerializer)
-        return self._page(request, selectors.patient_list(filters=filters), page_size=filters.get("pageSize"))
+        return self._page(request, filters, page_size=filters.get("pageSize"))
 
-    def _page(self, request, queryset, page_size=None):
+    def _page(self, request, filters, page_size=None):
         paginator = StablePagination(page_size=page_size)
+        queryset = selectors.patient_list(filters=filters, window=paginator.forward_window(request))
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(PatientSerializer(page, many=True).data)
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
@@ -119,6 +119,18 @@ class StablePagination(CursorPagination):
             return UUID(cursor.position)
         except ValueError:
             raise InvalidCursor() from None
+
+    def forward_window(self, request) -> tuple[UUID | None, int] | None:
+        """``(after, limit)`` of the rows this request's page reads in id order: after the cursor's id
+        (None on the first page), ``pageSize + 1`` of them (the extra one says whether a next page
+        exists). None when the cursor goes backwards or is not one this API gave out: the caller then
+        reads its whole result and :meth:`paginate_queryset` answers (or refuses) as always. For a
+        selector that can stop at the page, such as the name search (patients/selectors.py)."""
+        try:
+            after = self.position(request)
+        except (APIException, ValueError):
+            return None
+        return after, self.get_page_size(request) + 1
 
     def link_after(self, position: UUID | None) -> str | None:
         """The ``next`` link of a list paged by hand: continue after ``position`` (None: the last page)."""

@@ -32,6 +32,12 @@ POLICY_NAME = "tenant_isolation"
 KEY_LOOKUP_POLICY_NAME = "key_lookup_read"
 STAFF_GUARD_POLICY_NAME = "staff_no_escalation"
 
+# The search role (NOLOGIN) owns the tenant search functions (CreateTenantSearchFunction): a SECURITY
+# DEFINER function is planned without the tenant policy's security barrier, so a trigram index can
+# serve LIKE. Its only power: SELECT on a few columns of the searched tables, through its own policy.
+SEARCH_ROLE = "secre_search"
+SEARCH_POLICY_NAME = "tenant_search_read"
+
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY = ("SELECT", "INSERT")
 
@@ -429,3 +435,101 @@ class ChangePrivileges(Operation):
     def describe(self) -> str:
         granted = ", ".join(self.privileges) or "nothing"
         return f"Leave {', '.join(self.roles)} with {granted} on {self.table}"
+
+
+class CreateTenantSearchFunction(_DatabaseOnlyOperation):
+    """A search that an index can serve under RLS: ``<function>(p_needle text, p_after uuid, p_limit int)
+    RETURNS SETOF uuid``, the ids of the current tenant's rows of ``model_name`` matching ``condition``
+    (SQL over alias ``t``, the needle as ``$1``), in id order, after ``p_after`` (NULL: from the start),
+    at most ``p_limit`` (NULL: all) — the keyset page the API's cursor pagination asks for.
+
+    PostgreSQL applies the tenant policy as a security barrier and ``LIKE`` is not leakproof, so under
+    RLS a ``LIKE`` never reaches an index (patients/migrations/0004). This function is the second named
+    exception beside the key resolvers (tenants/key_resolvers.py): SECURITY DEFINER, owned by
+    ``secre_search``, whose only power is a SELECT-only policy and SELECT on ``columns`` of this table;
+    pinned ``search_path``; and the tenant filter is written here, not by the caller:
+    ``t.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid``, so with no tenant set
+    it returns nothing and it never returns another tenant's id. It returns ids only; the caller reads
+    the rows under RLS as always. EXECUTE goes to the runtime role only.
+
+    A page is found in two steps, each planned per call with the needle known (PL/pgSQL ``EXECUTE …
+    USING``): the next :attr:`PROBE_ROWS` rows in id order (the ``(tenant_id, id)`` key), enough for a
+    common needle; otherwise every match through the index the condition can use (a trigram index for
+    a needle of three characters or more), sorted. Either step reads a bounded number of rows, except
+    a needle too short for trigrams that matches rarely (a full read of the tenant, as before).
+    """
+
+    # Rows read in id order before the trigram index is asked: a needle matching at least
+    # limit / PROBE_ROWS of the tenant (a common name) fills its page from them.
+    PROBE_ROWS = 2000
+
+    def __init__(self, model_name: str, function: str, columns: list[str], condition: str):
+        self.model_name = model_name
+        self.function = function
+        self.columns = list(columns)
+        self.condition = condition
+
+    def deconstruct(self):
+        return (
+            self.__class__.__qualname__,
+            [],
+            {
+                "model_name": self.model_name,
+                "function": self.function,
+                "columns": self.columns,
+                "condition": self.condition,
+            },
+        )
+
+    @property
+    def signature(self) -> str:
+        return f"{self.function}(text, uuid, integer)"
+
+    def forwards_sql(self, table: str) -> list[str]:
+        columns = ", ".join(_q(column) for column in sorted({"id", "tenant_id", *self.columns}))
+        selected = ", ".join(f"t.{_q(column)}" for column in sorted({"id", "tenant_id", *self.columns}))
+        rows = f"public.{_q(table)} AS t WHERE t.tenant_id = {CURRENT_TENANT_SQL} AND ($2 IS NULL OR t.id > $2)"
+        # 1. A probe of the next PROBE_ROWS rows in id order: a common needle fills its page there.
+        probe = (
+            f"SELECT array_agg(p.id ORDER BY p.id) FROM (SELECT t.id FROM (SELECT {selected} FROM {rows} ORDER BY t.id"
+            f" LIMIT {self.PROBE_ROWS}) AS t WHERE ({self.condition}) ORDER BY t.id LIMIT $3) AS p"
+        )
+        # 2. Otherwise every match (the fence keeps the planner from scanning in id order for a LIMIT:
+        #    the trigram index answers a rare needle), sorted.
+        matches = (
+            f"SELECT m.id FROM (SELECT t.id FROM {rows} AND ({self.condition}) OFFSET 0) AS m ORDER BY m.id LIMIT $3"
+        )
+        body = (
+            "DECLARE found uuid[]; BEGIN"
+            f" IF p_limit IS NOT NULL THEN EXECUTE $q$ {probe} $q$ INTO found USING p_needle, p_after, p_limit;"
+            " IF cardinality(found) >= p_limit THEN RETURN QUERY SELECT unnest(found[1:p_limit]); RETURN; END IF;"
+            f" END IF; RETURN QUERY EXECUTE $q$ {matches} $q$ USING p_needle, p_after, p_limit; END"
+        )
+        return [
+            f"CREATE POLICY {SEARCH_POLICY_NAME} ON {_q(table)} FOR SELECT TO {SEARCH_ROLE} USING (true)",
+            f"GRANT SELECT ({columns}) ON {_q(table)} TO {SEARCH_ROLE}",
+            f"CREATE FUNCTION {self.function}(p_needle text, p_after uuid DEFAULT NULL, p_limit integer DEFAULT NULL)"
+            " RETURNS SETOF uuid LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+            f" ROWS 100 AS $fn$ {body} $fn$",
+            # A new owner needs CREATE on the schema at the moment of the transfer, and only then.
+            f"GRANT CREATE ON SCHEMA public TO {SEARCH_ROLE}",
+            f"ALTER FUNCTION {self.signature} OWNER TO {SEARCH_ROLE}",
+            f"REVOKE CREATE ON SCHEMA public FROM {SEARCH_ROLE}",
+            f"REVOKE ALL ON FUNCTION {self.signature} FROM PUBLIC",
+            f"GRANT EXECUTE ON FUNCTION {self.signature} TO {RUNTIME_ROLE}",
+        ]
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        # params=None: the condition's LIKE wildcards are SQL, not placeholders.
+        for statement in self.forwards_sql(_table(app_label, self.model_name, to_state)):
+            schema_editor.execute(statement, params=None)
+
+    def backwards_sql(self, table: str) -> list[str]:
+        return [
+            f"DROP FUNCTION IF EXISTS {self.signature}",
+            f"REVOKE ALL ON {_q(table)} FROM {SEARCH_ROLE}",
+            f"DROP POLICY IF EXISTS {SEARCH_POLICY_NAME} ON {_q(table)}",
+        ]
+
+    def describe(self) -> str:
+        return f"Create the tenant search function {self.function} on {self.model_name} (owned by {SEARCH_ROLE})"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compose init script for the postgres image: create Secre's roles (secre_owner, secre_app,
-# secre_key_lookup, secre_operator, secre_auth, secre_console) and the secre database from tenants/sql/roles.sql, which docker-compose.yml
+# secre_key_lookup, secre_search, secre_operator, secre_auth, secre_console) and the secre database from tenants/sql/roles.sql, which docker-compose.yml
 # mounts read-only at /secre/roles.sql: the same script the embedded dev database and CI run.
 #
 # The image runs it once, as the superuser, on the first start with an empty data volume.

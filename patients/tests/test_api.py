@@ -200,6 +200,7 @@ def test_list_filters(api):
     assert ids(name="juan pér") == ["Juan"]  # across name parts
     assert ids(name="%") == ["Luz"]  # % is literal
     assert ids(name="_") == ["Luz"]
+    assert ids(name="\\") == []  # a backslash is literal too, not LIKE's escape
     assert ids(phone="300 123 4567") == ["Juan"]  # normalised before comparing
     assert ids(phone="6015551234") == ["Ana"]  # matches phone as well as cellPhone
     assert ids(email="ANA@example.com") == ["Ana"]
@@ -236,6 +237,41 @@ def test_pagination_is_stable_with_absolute_links(api):
     for size in ("0", "101", "abc"):
         response = api.get("/v1/patients", {"pageSize": size})
         assert response.status_code == 400 and response.json()["errors"][0]["field"] == "pageSize"
+
+
+def test_a_name_search_pages_through_every_match_once_forwards_and_back(api, other_api):
+    """The name search stops at each page (secre_patient_ids_by_name's window): the walk must still see
+    every match once, in id order, whether matches are dense (the probe) or sparse (the index)."""
+    tenant = api.tenant
+    gomez = []
+    for number in range(40):
+        if number % 4 == 0:
+            gomez.append(PatientFactory(tenant=tenant, first_name="Ana", first_last_name="Gómez").id)
+        else:
+            PatientFactory(tenant=tenant, first_name="Luis", first_last_name="Pérez")
+    PatientFactory(tenant=other_api.tenant, first_name="Ana", first_last_name="Gómez")  # never ours
+
+    def walk(url):
+        seen, pages = [], []
+        while url:
+            body = api.get(url).json()
+            pages.append(body)
+            seen += [p["id"] for p in body["results"]]
+            url = body["next"]
+        return seen, pages
+
+    for query in ("name=gomez", "name=G%C3%93M", "name=ana%20g", "name=o"):
+        seen, pages = walk(f"/v1/patients?{query}&pageSize=3")
+        assert seen == [str(i) for i in sorted(gomez)], (query, len(seen), [len(p["results"]) for p in pages])
+    seen, pages = walk("/v1/patients?name=per&pageSize=7")
+    assert len(seen) == 30 and seen == sorted(seen) and len(set(seen)) == 30
+    back = api.get(pages[2]["previous"]).json()  # a backwards cursor reads the whole match set
+    assert [p["id"] for p in back["results"]] == seen[7:14]
+    # Combined with another filter, the window is not used: nothing is cut.
+    combined, _ = walk("/v1/patients?name=gomez&updatedSince=2000-01-01T00:00:00Z&pageSize=2")
+    assert combined == [str(i) for i in sorted(gomez)]
+    body = api.post("/v1/patients/search", {"name": "gómez", "pageSize": 4}, format="json").json()
+    assert [p["id"] for p in body["results"]] == [str(i) for i in sorted(gomez)][:4] and body["next"]
 
 
 def test_next_links_are_https_behind_a_proxy_only_when_proxy_headers_are_trusted(api, settings):

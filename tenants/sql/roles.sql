@@ -13,6 +13,10 @@
 --   secre_auth        NOLOGIN; a SELECT-only policy on the staff table alone: console sign-in and
 --                     session loading read staff rows (password hashes) through it, before any
 --                     tenant is known. Reached only by SET LOCAL ROLE from secre_console.
+--   secre_search      NOLOGIN; owns the SECURITY DEFINER tenant search functions (patient name search:
+--                     a trigram index serves them, which RLS's security barrier prevents); SELECT on a
+--                     few columns of the searched tables through its own policy; the functions filter
+--                     on app.tenant_id themselves (tenants.rls.CreateTenantSearchFunction).
 --   secre_console     the operator console's login (platform operators, platform API, sign-in):
 --                     NOINHERIT, so it has no power of its own until it sets one of those roles.
 SET client_min_messages = warning;
@@ -27,6 +31,10 @@ SELECT 'CREATE ROLE secre_key_lookup' WHERE NOT EXISTS (SELECT FROM pg_roles WHE
 ALTER ROLE secre_key_lookup NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
 -- The owner hands the lookup function to secre_key_lookup in a migration (ALTER FUNCTION ... OWNER).
 GRANT secre_key_lookup TO secre_owner;
+
+SELECT 'CREATE ROLE secre_search' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_search') \gexec
+ALTER ROLE secre_search NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+GRANT secre_search TO secre_owner;
 
 SELECT 'CREATE ROLE secre_operator' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secre_operator') \gexec
 ALTER ROLE secre_operator NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;

@@ -174,6 +174,34 @@ def test_the_runtime_role_cannot_read_key_rows_except_through_the_resolver():
         _execute("SET ROLE secre_key_lookup")
 
 
+def test_the_name_search_function_returns_only_the_current_tenants_ids():
+    """secre_patient_ids_by_name, the second named door beside the key resolvers (patients/0007):
+    it reads every tenant's names as secre_search, so it must filter on the tenant itself."""
+    ours, theirs = PatientFactory(first_name="María"), PatientFactory(first_name="Maria")
+    search = "SELECT secre_patient_ids_by_name(%s)"
+    with tenant_context(ours.tenant_id):
+        assert _rows(search, ["MARIA"]) == [(ours.id,)]
+    with tenant_context(theirs.tenant_id):
+        assert _rows(search, ["maría"]) == [(theirs.id,)]
+    assert _rows(search, ["maria"]) == []  # no tenant set: nothing
+    with tenant_context(ours.tenant_id):
+        # Ids only, and nothing the runtime role could use to read more.
+        assert _scalar(
+            "SELECT pg_get_function_result('secre_patient_ids_by_name(text, uuid, integer)'::regprocedure)"
+        ) == ("SETOF uuid")
+        with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+            _execute("SET ROLE secre_search")
+    # secre_search itself: a SELECT-only policy on every row, and the id, tenant and folded name alone.
+    assert _rows(
+        "SELECT cmd, roles::text[] FROM pg_policies"
+        " WHERE tablename = 'patients_patient' AND 'secre_search' = ANY(roles)"
+    ) == [("SELECT", ["secre_search"])]
+    readable = "SELECT has_column_privilege('secre_search', 'patients_patient', %s, 'SELECT')"
+    assert [_scalar(readable, [column]) for column in ("id", "tenant_id", "name_search")] == [True] * 3
+    assert [_scalar(readable, [column]) for column in ("first_name", "document_number", "phone")] == [False] * 3
+    assert not _scalar("SELECT has_table_privilege('secre_search', 'patients_patient', 'INSERT, UPDATE, DELETE')")
+
+
 @pytest.mark.django_db(databases=["default", "owner"])
 def test_composite_foreign_key_refuses_a_cross_tenant_reference():
     """The SQL of AddTenantForeignKey, applied to scratch tables: the database refuses a row that
