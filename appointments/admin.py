@@ -12,6 +12,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 
 from appointments import lifecycle, services
+from appointments.console_agenda import AgendaViews, doctor_only
 from appointments.models import (
     Appointment,
     AppointmentType,
@@ -24,7 +25,6 @@ from appointments.models import (
     SlotHold,
 )
 from patients.admin import PatientAdmin
-from tenants import roles
 from tenants.console import (
     ServiceRefused,
     TenantScopedAdmin,
@@ -36,13 +36,8 @@ from tenants.console import (
 )
 
 DOCTOR_STATES = {Appointment.State.COMPLETED, Appointment.State.NO_SHOW}
-
-
-def doctor_only(request) -> bool:
-    """A staff member in the Doctor group (and not Owner/Assistant): sees their own agenda only."""
-    user = request.user
-    names = set(user.groups.values_list("name", flat=True))
-    return roles.DOCTOR in names and not names & {roles.OWNER, roles.ASSISTANT} and not user.is_superuser
+# The console's index opens with the front desk's agenda (the higher app registers it with the site).
+admin.site.index_template = "admin/appointments/index.html"
 
 
 class PatientAppointmentsInline(TenantScopedInline):
@@ -163,8 +158,12 @@ class CancelForm(forms.Form):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
+class AppointmentAdmin(AgendaViews, ExportMixin, TenantScopedAdmin):
+    """Appointments: the list, the change form, bulk cancel, exports — and the agenda's pages
+    (appointments/console_agenda.py: ``agenda/``, linked from the list and the console's index)."""
+
     form = AppointmentForm
+    change_list_template = "admin/appointments/appointment/change_list_agenda.html"
     list_display = ("local_start", "local_end", "patient_name", "doctor_name", "state", "modality")
     list_filter = (("start", admin.DateFieldListFilter), "doctor", "state", "modality")
     list_select_related = ("patient", "doctor", "tenant")
@@ -194,6 +193,9 @@ class AppointmentAdmin(ExportMixin, TenantScopedAdmin):
             export_order = fields
 
     resource_classes = [Resource]
+
+    def get_urls(self):
+        return self.agenda_urls() + super().get_urls()
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
