@@ -239,9 +239,7 @@ class AgendaViews:
         doctors = all_doctors
         specialty = (request.GET.get("specialty") or "").strip()[:100]
         if specialty:
-            keys = set(
-                doctors_qs.filter(specialty_key=NameSearch(Value(specialty))).values_list("id", flat=True)
-            )
+            keys = set(doctors_qs.filter(specialty_key=NameSearch(Value(specialty))).values_list("id", flat=True))
             doctors = [d for d in doctors if d.pk in keys]
         doctor_id = _uuid(request.GET.get("doctor"))
         if doctor_id is not None:
@@ -250,9 +248,7 @@ class AgendaViews:
         appointments = self.agenda_appointments(request)
         if clinic_id is not None:
             appointments = appointments.filter(clinic_id=clinic_id)
-        agenda = agenda_build(
-            tenant=tenant, first_day=first_day, days=days, doctors=doctors, appointments=appointments
-        )
+        agenda = agenda_build(tenant=tenant, first_day=first_day, days=days, doctors=doctors, appointments=appointments)
         operator = is_operator(request)
         can_book = self.has_add_permission(request)
         params = {key: request.GET.get(key) for key in AGENDA_PARAMS if request.GET.get(key)}
@@ -315,13 +311,13 @@ class AgendaViews:
                     else:
                         local = appointment.start.astimezone(tenant.zone)
                         self.message_user(
-                            request, f"Booked {local:%Y-%m-%d %H:%M} with Dr. {doctor.first_last_name}.", messages.SUCCESS
+                            request,
+                            f"Booked {local:%Y-%m-%d %H:%M} with Dr. {doctor.first_last_name}.",
+                            messages.SUCCESS,
                         )
                         return HttpResponseRedirect(self.agenda_back(request, date=local.date().isoformat()))
             else:
-                form = BookForm(
-                    initial={"doctor": doctor.pk, "start": _z(start), "end": _z(end), "state": "scheduled"}
-                )
+                form = BookForm(initial={"doctor": doctor.pk, "start": _z(start), "end": _z(end), "state": "scheduled"})
             context = self.agenda_context(
                 request,
                 title="Book an appointment",
@@ -623,4 +619,3 @@ def _present(agenda: Agenda, *, back: str, can_book: bool, tenant: Tenant | None
         for doctor in agenda.doctors
     ]
     return {"days": days, "columns": columns, "step": agenda.step}
-

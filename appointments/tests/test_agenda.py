@@ -168,7 +168,9 @@ def test_holds_blocked_time_closed_days_cancelled_and_the_booking_window():
     assert [cell.kind for row in friday.rows for cell in row.cells] == ["closed", "closed"]
     assert all(not row.cells[0].slots for row in friday.rows)
     with tenant_context(tenant.id):
-        later = agenda_build(tenant=current, first_day=THURSDAY, days=1, doctors=[doctor], now=at(8) - timedelta(days=2))
+        later = agenda_build(
+            tenant=current, first_day=THURSDAY, days=1, doctors=[doctor], now=at(8) - timedelta(days=2)
+        )
     assert [s.outside_window for s in later.day_list[0].rows[0].cells[0].slots] == [False]
 
 
@@ -236,4 +238,3 @@ def _busy_week(tenant):
     with tenant_context(tenant.id):
         Appointment.objects.bulk_create(rows)
     return doctors, patients
-
