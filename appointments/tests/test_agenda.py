@@ -194,7 +194,7 @@ def test_past_slots_are_not_offered_and_a_day_without_hours_has_no_rows():
 
 def test_days_are_bounded():
     tenant = TenantFactory()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="between 1 and 7"):
         _build(tenant, THURSDAY, [], days=8)
 
 
