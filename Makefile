@@ -23,7 +23,7 @@ PG_SERVER ?= 127.0.0.1:5432
 # Where `make run-pgbouncer`'s PgBouncer listens (127.0.0.1).
 PGBOUNCER_PORT ?= 6432
 
-.PHONY: help venv run run-pgbouncer worker test test-pgbouncer contract test-server migrate seed lint format up down bench bench-name-search manage clean-db compose-env
+.PHONY: help venv run run-pgbouncer worker test test-pgbouncer contract test-server migrate seed lint format up down bench bench-name-search bench-agenda manage clean-db compose-env
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -112,6 +112,9 @@ bench: venv ## load 1M patients and measure the API under gunicorn (long; not in
 
 bench-name-search: venv ## the patient name search at 10,000 and 100,000 patients, server time before/after (minutes)
 	@$(ENV) $(WITH_DB) sh -c '$(PY) manage.py migrate --no-input -v 0 && $(PY) -m scripts.bench.name_search $(BENCH_ARGS)'
+
+bench-agenda: venv ## the console agenda's server time: a week of 10 doctors, 300 appointments (seconds)
+	@$(ENV) $(WITH_DB) $(PY) -m scripts.bench.agenda $(BENCH_ARGS)
 
 clean-db: ## stop and delete the embedded development database
 	-$(PY) -m secre.devdb stop

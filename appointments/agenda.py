@@ -49,6 +49,23 @@ from tenants.models import Tenant
 MAX_DAYS = 7
 DEFAULT_STEP = 30
 MIN_STEP = 5
+# What a cell shows of an appointment (no free text: comments and notes stay on the appointment's page).
+SHOWN_FIELDS = (
+    "id",
+    "tenant_id",
+    "doctor_id",
+    "patient_id",
+    "start",
+    "end",
+    "state",
+    "appointment_type",
+    "modality",
+    "clinic_id",
+    "patient__first_name",
+    "patient__first_last_name",
+    "patient__document_type__code",
+    "patient__document_number",
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,7 @@ def agenda_build(
         shown.filter(doctor_id__in=ids, start__gte=window_start, start__lt=window_end)
         .exclude(state=Appointment.State.CANCELLED)
         .select_related("patient", "patient__document_type")
+        .only(*SHOWN_FIELDS)
         .order_by("start", "id")
     ):
         booked[appointment.doctor_id].append(appointment)
@@ -185,9 +203,23 @@ def agenda_build(
     for slot in availability.slots_search(doctors=doctors, first_day=first_day, days=days, zone=zone):
         if slot.start >= now:
             slots[slot.doctor.pk].append(slot)
-    windows = {doctor.pk: BookingWindow.for_doctor(doctor, tenant) for doctor in doctors}
+    free: dict[UUID, list[FreeSlot]] = {}
+    for doctor in doctors:
+        window = BookingWindow.for_doctor(doctor, tenant)
+        earliest, latest = window.earliest(now), window.latest(now, zone)
+        free[doctor.pk] = [
+            FreeSlot(
+                start=slot.start,
+                end=slot.end,
+                capacity=slot.capacity,
+                remaining=slot.remaining,
+                held=slot.held,
+                outside_window=slot.start < earliest or (latest is not None and slot.start >= latest),
+            )
+            for slot in slots[doctor.pk]
+        ]
     indexed = {
-        doctor.pk: (_ByStart(booked[doctor.pk]), _ByStart(held[doctor.pk]), _ByStart(slots[doctor.pk]))
+        doctor.pk: (_ByStart(booked[doctor.pk]), _ByStart(held[doctor.pk]), _ByStart(free[doctor.pk]))
         for doctor in doctors
     }
 
@@ -236,9 +268,6 @@ def agenda_build(
                         booked=indexed[doctor.pk][0],
                         held=indexed[doctor.pk][1],
                         slots=indexed[doctor.pk][2],
-                        window=windows[doctor.pk],
-                        now=now,
-                        zone=zone,
                     )
                     for doctor in doctors
                 ]
@@ -279,9 +308,6 @@ def _cell(
     booked: _ByStart,
     held: _ByStart,
     slots: _ByStart,
-    window: BookingWindow,
-    now: datetime,
-    zone: ZoneInfo,
 ) -> AgendaCell:
     if closed:
         kind = "closed"
@@ -291,22 +317,10 @@ def _cell(
         kind = "off"
     else:
         kind = "open"
-    latest = window.latest(now, zone)
-    free = [
-        FreeSlot(
-            start=slot.start,
-            end=slot.end,
-            capacity=slot.capacity,
-            remaining=slot.remaining,
-            held=slot.held,
-            outside_window=slot.start < window.earliest(now) or (latest is not None and slot.start >= latest),
-        )
-        for slot in slots.starting_in(start, end)
-    ]
     return AgendaCell(
         doctor=doctor,
         kind=kind,
         appointments=booked.starting_in(start, end),
         holds=held.starting_in(start, end),
-        slots=free if kind in ("open", "off") else [],
+        slots=slots.starting_in(start, end) if kind in ("open", "off") else [],
     )
