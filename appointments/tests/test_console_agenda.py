@@ -293,3 +293,20 @@ def test_a_week_of_ten_doctors_and_300_appointments_renders_in_bounded_queries(d
         response = assistant.get(AGENDA, {"date": MONDAY.isoformat(), "view": "week"})
     assert response.status_code == 200
     assert response.content.decode().count('class="appt state-') == 300 + 4  # and the legend's four
+
+
+def test_moving_inside_the_minimum_notice_asks_for_a_confirmation(clinic):
+    assistant, tenant = clinic["assistant"], clinic["tenant"]
+    appointment = _book(clinic, clinic["vera"], 9)
+    with tenant_context(tenant.id):
+        scheduling.doctor_update(doctor=clinic["vera"], data={"minimum_notice_minutes": 60 * 24 * 365 * 10})
+    url = f"{AGENDA}{appointment.pk}/"
+    target = {"action": "reschedule", "start": "2030-09-26T16:00:00Z", "end": "2030-09-26T16:30:00Z"}
+    asked = assistant.post(url, target)
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "notice" in page and "Move it anyway" in page
+    with tenant_context(tenant.id):
+        assert Appointment.objects.get(pk=appointment.pk).state == "scheduled"  # nothing changed
+    assert assistant.post(url, {**target, "confirm": "1"}).status_code == 302
+    with tenant_context(tenant.id):
+        assert Appointment.objects.get(rescheduled_from=appointment.pk).start == _at(11)
