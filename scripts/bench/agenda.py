@@ -178,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         f" {len(response.content):,} bytes"
     )
     print(f"queries per request: {len(queries)}")
+    if os.environ.get("BENCH_AGENDA_QUERIES"):
+        for sql in queries:
+            print("  ", sql[:150])
     print(
         f"server time over {args.runs} requests: median {median:.1f} ms, p95 {p95:.1f} ms, worst {times[-1]:.1f} ms"
         f" — median {median / TARGET_MS:.0%} of the {TARGET_MS:.0f} ms target"
