@@ -240,7 +240,8 @@ class AgendaViews:
         doctors_qs = self.agenda_doctors(request)
         all_doctors = sorted(doctors_qs, key=lambda d: (d.first_last_name.casefold(), d.first_name.casefold()))
         doctors = all_doctors
-        specialty = (request.GET.get("specialty") or "").strip()[:100]
+        # A NUL is not text to PostgreSQL: dropped, never a 500.
+        specialty = (request.GET.get("specialty") or "").replace("\x00", "").strip()[:100]
         if specialty:
             keys = set(doctors_qs.filter(specialty_key=NameSearch(Value(specialty))).values_list("id", flat=True))
             doctors = [d for d in doctors if d.pk in keys]
