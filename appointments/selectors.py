@@ -23,7 +23,7 @@ from appointments.models import (
     SlotHold,
 )
 from patients.models import NameSearch
-from patients.selectors import patient_find_by_document
+from patients.selectors import documents_q, name_starts_with, patient_find_by_document
 from secre.path_params import could_be_document_number
 from secre.problems import NotFound
 from tenants.models import Tenant
@@ -54,19 +54,27 @@ def doctor_get_by_document(*, document_type_id: int, document_number: str) -> Do
 
 def doctor_list(*, filters: dict[str, Any]) -> QuerySet[Doctor]:
     """Doctors filtered by ``specialty`` (accent- and case-insensitive exact: "cardiologia" finds
-    "Cardiología"), ``name`` (contained in any name part, accent- and case-insensitive), document,
-    ``isActive``; id order."""
+    "Cardiología"), ``name`` (contained in any name part, accent- and case-insensitive), ``namePrefix``
+    (FHIR's starts-with on any name part: patients.selectors.name_starts_with), document, ``documents``
+    (any of ``[(documentTypeId, documentNumber or None)]``: patients.selectors.documents_q), ``isActive``,
+    ``ids`` (any of these ids); id order."""
     queryset = Doctor.objects.all()
     if "specialty" in filters:
         queryset = queryset.filter(specialty_key=NameSearch(Value(filters["specialty"].strip())))
     if "name" in filters:
         queryset = queryset.filter(name_search__contains=NameSearch(Value(filters["name"].strip())))
+    if filters.get("namePrefix"):
+        queryset = queryset.filter(name_starts_with(filters["namePrefix"]))
+    if "documents" in filters:
+        queryset = queryset.filter(documents_q(filters["documents"]))
     if "documentTypeId" in filters:
         queryset = queryset.filter(document_type_id=filters["documentTypeId"])
     if "documentNumber" in filters:
         queryset = queryset.filter(document_number=filters["documentNumber"])
     if "isActive" in filters:
         queryset = queryset.filter(is_active=filters["isActive"])
+    if "ids" in filters:
+        queryset = queryset.filter(pk__in=filters["ids"])
     return queryset.order_by("id")
 
 
@@ -88,6 +96,17 @@ def specialty_list() -> list[dict[str, Any]]:
         for names in grouped.values()
     ]
     return sorted(specialties, key=lambda item: item["name"].casefold())
+
+
+def appointment_types_of_duration(*, minutes: int) -> list[AppointmentType]:
+    """The tenant's appointment types lasting ``minutes`` (defaults first, then by code): the types a
+    slot of that length can be for (the FHIR facade's Slot read)."""
+    return list(AppointmentType.objects.filter(duration_minutes=minutes).order_by("-is_default", "code"))
+
+
+def appointment_type_exists(*, code: str) -> bool:
+    """Whether the tenant has an appointment type with this code."""
+    return appointment_type_find(code) is not None
 
 
 def appointment_type_get(*, code: str) -> AppointmentType:
@@ -168,7 +187,8 @@ def appointment_get(*, appointment_id: UUID) -> Appointment:
 
 
 def appointment_list(*, filters: dict[str, Any]) -> QuerySet[Appointment]:
-    """Appointments starting in ``[start, end)``, by doctor or patient document, modality, state."""
+    """Appointments starting in ``[start, end)``, by doctor or patient document, modality, state; also (the
+    FHIR facade's) ``patientIds`` / ``doctorIds`` (any of these ids) and ``states`` (any of these states)."""
     queryset = Appointment.objects.select_related("patient", "doctor", "rescheduled_to")
     if filters.get("start") is not None:
         queryset = queryset.filter(start__gte=filters["start"])
@@ -186,6 +206,12 @@ def appointment_list(*, filters: dict[str, Any]) -> QuerySet[Appointment]:
         queryset = queryset.filter(modality=filters["modality"])
     if "state" in filters:
         queryset = queryset.filter(state=filters["state"])
+    if "patientIds" in filters:
+        queryset = queryset.filter(patient_id__in=filters["patientIds"])
+    if "doctorIds" in filters:
+        queryset = queryset.filter(doctor_id__in=filters["doctorIds"])
+    if "states" in filters:
+        queryset = queryset.filter(state__in=filters["states"])
     return queryset
 
 
@@ -255,18 +281,22 @@ def slot_search(
     days: int,
     specialty: str | None = None,
     doctor: Doctor | None = None,
+    doctor_ids: list[UUID] | None = None,
     appointment_type: str | None = None,
     include_full: bool = False,
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> list[Slot]:
     """Free slots of every active doctor of ``specialty`` (accent- and case-insensitive), or of ``doctor``
-    (both: that doctor if of the specialty), earliest first, each naming its doctor; at most ``limit``.
-    Seed 004's "discovering available doctors by speciality and time"."""
+    (both: that doctor if of the specialty), or of the doctors ``doctor_ids`` (the FHIR facade's Slot
+    search), earliest first, each naming its doctor; at most ``limit`` (None: all). Seed 004's
+    "discovering available doctors by speciality and time"."""
     doctors = Doctor.objects.filter(is_active=True)
     if specialty is not None:
         doctors = doctors.filter(specialty_key=NameSearch(Value(specialty.strip())))
     if doctor is not None:
         doctors = doctors.filter(pk=doctor.pk)
+    if doctor_ids is not None:
+        doctors = doctors.filter(pk__in=doctor_ids)
     doctors = list(doctors.order_by("id"))
     return availability.slots_search(
         doctors=doctors,

@@ -92,6 +92,7 @@ class AuditEvent(AbstractLogEntry):
 
     class Origin(models.TextChoices):
         API = "api", "API"
+        FHIR = "fhir", "FHIR API"
         CONSOLE = "console", "Console"
         COMMAND = "command", "Management command"
         WORKER = "worker", "Worker"

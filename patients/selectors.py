@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
-from patients.models import DocumentType, Eps, Gender, Patient
+from patients.models import DocumentType, Eps, Gender, NameSearch, Patient
 from secre.path_params import could_be_document_number
 from secre.problems import NotFound
 
@@ -38,6 +39,21 @@ def patient_get_by_document(*, document_type_id: int, document_number: str) -> P
     return patient
 
 
+def _ids_by_name(needle: str, after: UUID | None = None, limit: int | None = None) -> RawSQL:
+    """The ids of the current tenant's patients whose folded name contains ``needle`` (patients/migrations/0007:
+    ``secre_patient_ids_by_name``, the one way an index serves a name search under RLS)."""
+    return RawSQL("SELECT secre_patient_ids_by_name(%s, %s, %s)", (needle, after, limit))
+
+
+def name_starts_with(value: str, *, field: str = "name_search") -> Q:
+    """HL7 FHIR's ``name`` search (string, default starts-with): ``value`` begins a word of the name —
+    any given name or surname, or the whole name — accent- and case-insensitively, compared on the
+    ``name_search`` column (the name parts, lower-cased, accent-free, space-joined). ``jua`` finds
+    "Juan Pérez", ``perez`` and ``juan pe`` too; ``uan`` does not. ``%`` and ``_`` are literal."""
+    needle = NameSearch(Value(" ".join(value.split())))
+    return Q(**{f"{field}__startswith": needle}) | Q(**{f"{field}__contains": Concat(Value(" "), needle)})
+
+
 def patient_list(*, filters: dict[str, Any], window: tuple[UUID | None, int] | None = None) -> QuerySet[Patient]:
     """Patients matching ``filters`` (validated PatientFilterSerializer data), in id order.
 
@@ -51,6 +67,11 @@ def patient_list(*, filters: dict[str, Any], window: tuple[UUID | None, int] | N
     * name: contains, across the four name parts, accent- and case-insensitive; ``%`` and ``_``
       are literal. Through ``secre_patient_ids_by_name`` (patients/migrations/0007), the one way a
       trigram index serves it under RLS: it filters on the current tenant itself and returns ids;
+    * namePrefix: FHIR's starts-with on any name part (:func:`name_starts_with`; the FHIR facade's): the
+      same function finds the names containing it, the rule keeps those where it starts a word;
+    * documents: ``[(documentTypeId, documentNumber or None), ...]``, any of them (None: any number of
+      that type); the FHIR facade's ``identifier``;
+    * birthDateFrom / birthDateBefore: birthDate in ``[from, before)``;
     * updatedSince: updatedAt >= the given time.
     """
     queryset = Patient.objects.all()
@@ -66,13 +87,41 @@ def patient_list(*, filters: dict[str, Any], window: tuple[UUID | None, int] | N
     if filters.get("name"):
         only_name = window is not None and not (filters.keys() - {"name", "pageSize", "cursor"})
         after, limit = window if only_name else (None, None)
-        queryset = queryset.filter(
-            id__in=RawSQL("SELECT secre_patient_ids_by_name(%s, %s, %s)", (filters["name"], after, limit))
-        )
+        queryset = queryset.filter(id__in=_ids_by_name(filters["name"], after, limit))
+    if filters.get("namePrefix"):
+        needle = " ".join(filters["namePrefix"].split())
+        queryset = queryset.filter(name_starts_with(needle), id__in=_ids_by_name(needle))
+    if "documents" in filters:
+        queryset = queryset.filter(documents_q(filters["documents"]))
+    if filters.get("birthDateFrom") is not None:
+        queryset = queryset.filter(birth_date__gte=filters["birthDateFrom"])
+    if filters.get("birthDateBefore") is not None:
+        queryset = queryset.filter(birth_date__lt=filters["birthDateBefore"])
     if "updatedSince" in filters:
         updated_since: datetime = filters["updatedSince"]
         queryset = queryset.filter(updated_at__gte=updated_since)
     return queryset.order_by("id")
+
+
+def documents_q(documents: list[tuple[int, str | None]]) -> Q:
+    """Rows whose (document type, number) is any of ``documents`` (a None number: any of that type);
+    nothing when the list is empty."""
+    condition = Q(pk__in=[])
+    for type_id, number in documents:
+        condition |= (
+            Q(document_type_id=type_id) if number is None else Q(document_type_id=type_id, document_number=number)
+        )
+    return condition
+
+
+def reference_data() -> dict[str, dict[int, Any]]:
+    """Every document type, gender and EPS (inactive ones too: old rows still name them) by id:
+    ``{"documentTypes": {1: DocumentType}, "genders": {...}, "eps": {...}}``; three queries."""
+    return {
+        "documentTypes": {row.pk: row for row in DocumentType.objects.all()},
+        "genders": {row.pk: row for row in Gender.objects.all()},
+        "eps": {row.pk: row for row in Eps.objects.all()},
+    }
 
 
 def document_type_list() -> QuerySet[DocumentType]:

@@ -9,17 +9,19 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.settings import api_settings
 from rest_framework.utils.mediatypes import media_type_matches
 
+from secre import surfaces
 from secre.problems import PayloadTooLarge, UnsupportedMediaType, problem_response_for
 
 
 class RequestBodyMiddleware:
-    """For ``/v1`` requests, whatever the method:
+    """For API requests (``/v1`` and every surface of secre/surfaces.py), whatever the method:
 
     * a ``Content-Length`` over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB) is a 413 ``payload_too_large``
       (Django would raise RequestDataTooBig at the first read: a 400 or a 500 depending on who reads
       first); bodies without a length are capped by the JSON parser (secre/parsers.py);
     * a non-empty body that is not ``application/json`` (the parsers' media types) is a 415
       ``unsupported_media_type`` — also on GET and DELETE, where it would otherwise be ignored unread.
+      A surface may accept other media types (``/fhir/R4``: ``application/fhir+json`` too).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -27,8 +29,10 @@ class RequestBodyMiddleware:
         self.media_types = [parser.media_type for parser in api_settings.DEFAULT_PARSER_CLASSES]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/v1"):
+        surface = surfaces.surface_for(request)
+        if surface is None:
             return self.get_response(request)
+        media_types = self.media_types if surface.media_types is None else surface.media_types
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -40,6 +44,6 @@ class RequestBodyMiddleware:
             return response
         has_body = length > 0 or "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         content_type = request.META.get("CONTENT_TYPE", "")
-        if has_body and not any(media_type_matches(accepted, content_type) for accepted in self.media_types):
+        if has_body and not any(media_type_matches(accepted, content_type) for accepted in media_types):
             return problem_response_for(UnsupportedMediaType(), request)
         return self.get_response(request)

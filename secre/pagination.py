@@ -109,16 +109,25 @@ class StablePagination(CursorPagination):
     def position(self, request) -> UUID | None:
         """For a list paged by hand in id order (rows kept by a test the database cannot make): the id the
         ``cursor`` continues after, or None on the first page. InvalidCursor (400) for any other cursor."""
+        position = self.text_position(request)
+        if position is None:
+            return None
+        try:
+            return UUID(position)
+        except ValueError:
+            raise InvalidCursor() from None
+
+    def text_position(self, request) -> str | None:
+        """For a list paged by hand in the order of a text key (computed rows: FHIR Slots): the key the
+        ``cursor`` continues after, or None on the first page. InvalidCursor (400) for a cursor this API
+        did not give out; the caller refuses a key it cannot read the same way."""
         self.base_url = request.build_absolute_uri()
         cursor = self.decode_cursor(request)
         if cursor is None or cursor.position is None:
             return None
         if cursor.reverse or cursor.offset:
             raise InvalidCursor()
-        try:
-            return UUID(cursor.position)
-        except ValueError:
-            raise InvalidCursor() from None
+        return cursor.position
 
     def forward_window(self, request) -> tuple[UUID | None, int] | None:
         """``(after, limit)`` of the rows this request's page reads in id order: after the cursor's id
@@ -132,7 +141,7 @@ class StablePagination(CursorPagination):
             return None
         return after, self.get_page_size(request) + 1
 
-    def link_after(self, position: UUID | None) -> str | None:
+    def link_after(self, position: UUID | str | None) -> str | None:
         """The ``next`` link of a list paged by hand: continue after ``position`` (None: the last page)."""
         if position is None:
             return None

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.http import HttpResponse
 from drf_standardized_errors.formatter import ExceptionFormatter, flatten_errors
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from secre.problems import PROBLEM_CONTENT_TYPE, Problem, problem_body
+from secre import surfaces
+from secre.problems import PROBLEM_CONTENT_TYPE, Problem, problem_body, render_problem
 
 logger = logging.getLogger("secre.errors")
 
@@ -89,9 +91,17 @@ def _request_spelling(attr: str | None, spelling: dict[str, str]) -> str | None:
 
 
 class ProblemDetailsExceptionHandler(ExceptionHandler):
-    """Serve the formatter's body as ``application/problem+json``; log ids, never paths."""
+    """Serve the formatter's body as ``application/problem+json`` (or in the format of the request's API
+    surface, secre/surfaces.py: a FHIR OperationOutcome under /fhir/R4); log ids, never paths."""
 
-    def get_response(self, exc: exceptions.APIException, data: Any) -> Response:
+    def get_response(self, exc: exceptions.APIException, data: Any) -> Response | HttpResponse:
+        request = self.context.get("request")
+        django_request = getattr(request, "_request", request)
+        surface = surfaces.surface_for(django_request)
+        if surface is not None and surface.problem_renderer is not None:
+            return render_problem(
+                data, status_code=exc.status_code, request=django_request, headers=self.get_headers(exc)
+            )
         return Response(
             data,
             status=exc.status_code,

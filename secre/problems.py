@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
+
+from secre import surfaces
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -147,13 +149,25 @@ def problem_response(
     request: HttpRequest | None,
     headers: dict[str, str] | None = None,
     **extra: Any,
-) -> JsonResponse:
-    """A plain Django response carrying a problem body (for middleware and Django handlers)."""
+) -> HttpResponse:
+    """A plain Django response carrying a problem body (for middleware and Django handlers), in the
+    format of the request's API surface (secre/surfaces.py: a FHIR OperationOutcome under /fhir/R4)."""
     body = problem_body(status_code=status_code, code=code, title=title, detail=detail, request=request, extra=extra)
+    return render_problem(body, status_code=status_code, request=request, headers=headers)
+
+
+def render_problem(
+    body: dict[str, Any], *, status_code: int, request: HttpRequest | None, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """The response for a problem ``body``: ``application/problem+json``, unless the request's surface
+    renders problems its own way (secre/surfaces.py ``problem_renderer``)."""
+    surface = surfaces.surface_for(request)
+    if surface is not None and surface.problem_renderer is not None:
+        return surface.problem_renderer(body, status_code, headers)
     return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
-def problem_response_for(exc: Problem, request: HttpRequest | None) -> JsonResponse:
+def problem_response_for(exc: Problem, request: HttpRequest | None) -> HttpResponse:
     """Render a :class:`Problem` outside DRF (middleware)."""
     return problem_response(
         status_code=exc.status_code,
@@ -165,7 +179,7 @@ def problem_response_for(exc: Problem, request: HttpRequest | None) -> JsonRespo
     )
 
 
-def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 400 handler (for example a Host header outside ALLOWED_HOSTS)."""
     return problem_response(
         status_code=400,
@@ -176,19 +190,19 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Json
     )
 
 
-def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 403 handler (for example a failed CSRF check outside the API)."""
     return problem_response(
         status_code=403, code="permission_denied", title="Permission denied", detail="Forbidden.", request=request
     )
 
 
-def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 handler (unknown URLs outside DRF)."""
     return problem_response_for(NotFound("No such endpoint."), request)
 
 
-def handler500(request: HttpRequest) -> JsonResponse:
+def handler500(request: HttpRequest) -> HttpResponse:
     """Django's 500 handler: a bug, reported without internals."""
     return problem_response(
         status_code=500,

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "auditlog",
     "audit",
     "webhooks",
+    # The HL7 FHIR R4 facade at /fhir/R4 (fhir_api/): on top of the apps it serves.
+    "fhir_api",
 ]
 
 MIDDLEWARE = [

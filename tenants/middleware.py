@@ -10,7 +10,7 @@ from contextlib import nullcontext
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from secre import acting
+from secre import acting, surfaces
 from secre.problems import AuthenticationFailed, PermissionDenied, problem_response_for
 from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
 from tenants.bypass import operator_access
@@ -21,27 +21,25 @@ from tenants.rate_limits import RateLimited, auth_failures_retry_after, tenant_r
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# Under /v1 everything needs a key except the OpenAPI document; these need a platform key.
-_PUBLIC_API_PATHS = ("/v1/schema",)
+# Which API paths need a key is each surface's (secre/surfaces.py: under /v1 all but the OpenAPI
+# document, under /fhir/R4 all but the CapabilityStatement); these need a platform key.
 _PLATFORM_API_PATHS = ("/v1/tenants", "/v1/admin")
 # Liveness must answer (503) when the database is down, so it runs outside the request transaction.
 _NO_TRANSACTION_PATHS = ("/health", "/health/", "/health/ready")
 
 
-def _under(path: str, prefixes: tuple[str, ...]) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in prefixes)
-
-
-def _needs_api_key(path: str) -> bool:
-    return _under(path, ("/v1",)) and not _under(path, _PUBLIC_API_PATHS)
+_under = surfaces.under
 
 
 class TenancyMiddleware:
     """Resolve the caller's tenant and run the rest of the request inside its tenant context.
 
-    * ``/v1`` routes need ``X-Api-Key``; a missing, malformed, unknown, revoked or expired key or
-      an inactive tenant is a problem+json 401 before any view runs. Platform routes (``/v1/tenants``,
-      ``/v1/admin/...``) need a platform key and tenant routes a tenant key (403 otherwise).
+    * API routes (``/v1`` and every surface registered in secre/surfaces.py, e.g. ``/fhir/R4``) need
+      ``X-Api-Key`` except the surface's public paths; a missing, malformed, unknown, revoked or expired
+      key or an inactive tenant is a 401 before any view runs (problem+json, or the surface's own error
+      format). Requests carry the surface's acting origin (``api``, ``fhir``) into logs and audit.
+      Platform routes (``/v1/tenants``, ``/v1/admin/...``) need a platform key and tenant routes a
+      tenant key (403 otherwise).
     * Console (admin) requests run in the signed-in staff member's tenant context; a platform
       operator's also open the operator bypass (tenants.bypass) for the console connection.
     * Every request runs in ``transaction.atomic()`` with ``app.tenant_id`` set (empty when there
@@ -69,7 +67,8 @@ class TenancyMiddleware:
 
         tenant_id = None
         operator = False
-        if _needs_api_key(request.path):
+        surface = surfaces.surface_for(request)
+        if surface is not None and surface.needs_api_key(request.path):
             try:
                 try:
                     client = resolve_api_key(request.headers.get(API_KEY_HEADER))
@@ -93,7 +92,9 @@ class TenancyMiddleware:
             request.tenant = client.tenant
             request.api_client = client
             tenant_id = client.tenant.id if client.tenant else None
-            acting.bind(origin="api", tenant_id=tenant_id, api_key_id=client.api_key_id, remote_addr=client_ip(request))
+            acting.bind(
+                origin=surface.origin, tenant_id=tenant_id, api_key_id=client.api_key_id, remote_addr=client_ip(request)
+            )
         elif _under(request.path, ("/admin",)):
             user = getattr(request, "user", None)  # the staff session (AuthenticationMiddleware runs first)
             actor_id = None
