@@ -19,14 +19,16 @@ def _routes(view):
         re_path(rf"^/{name}/?$", view.as_view(type_actions), name=f"fhir-{name.lower()}-type"),
         re_path(rf"^/{name}/{ID}/?$", view.as_view(instance_actions), name=f"fhir-{name.lower()}"),
         # _history, _search, $operations, and anything below an instance.
-        re_path(rf"^/{name}/(?:[_$][^/]*|{ID}/.+)$", views.UnsupportedInteraction.as_view()),
+        re_path(rf"^/{name}/(?P<interaction>[_$][^/]*)/?$", views.UnsupportedInteraction.as_view()),
+        re_path(rf"^/{name}/{ID}/(?P<interaction>.+)$", views.UnsupportedInteraction.as_view()),
     ]
 
 
 urlpatterns = [
     re_path(r"^/metadata/?$", views.MetadataView.as_view(), name="fhir-metadata"),
     # Whole-system interactions (batch/transaction, system search, history).
-    re_path(r"^/?(?:_history|_search)?/?$", views.UnsupportedInteraction.as_view()),
+    re_path(r"^/?$", views.UnsupportedInteraction.as_view()),
+    re_path(r"^/(?P<interaction>_history|_search)/?$", views.UnsupportedInteraction.as_view()),
     *[route for view in views.RESOURCE_VIEWS for route in _routes(view)],
-    re_path(r"^/[A-Z][A-Za-z]{0,63}(?:/.*)?$", views.UnknownResourceType.as_view()),
+    re_path(r"^/(?P<resourceType>[A-Z][A-Za-z]{0,63})(?P<rest>/.*)?$", views.UnknownResourceType.as_view()),
 ]

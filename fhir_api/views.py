@@ -203,9 +203,12 @@ class SlotViewSet(FhirViewSet):
             limit=None,
         )
         keyed = sorted(
-            (slot_key(slot.doctor.pk, slot.start, slot.end), slot)
-            for slot in slots
-            if query["low"] <= slot.start < query["high"] and slot_status(slot) in query["statuses"]
+            (
+                (slot_key(slot.doctor.pk, slot.start, slot.end), slot)
+                for slot in slots
+                if query["low"] <= slot.start < query["high"] and slot_status(slot) in query["statuses"]
+            ),
+            key=lambda pair: pair[0].order(),
         )
         if after is not None:
             keyed = [(key, slot) for key, slot in keyed if key.order() > after.order()]
