@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("tenants", "patients", "appointments", "audit", "webhooks", "secre")
+APPS = ("tenants", "patients", "appointments", "audit", "webhooks", "fhir_api", "secre")
 
 
 def _view_modules() -> list[Path]:
