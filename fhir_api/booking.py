@@ -123,7 +123,8 @@ def _participants(participants: Any) -> tuple[list[UUID], list[UUID]]:
     patients: list[UUID] = []
     practitioners: list[UUID] = []
     for participant in participants:
-        reference = participant.get("actor", {}).get("reference") if isinstance(participant, dict) else None
+        actor = participant.get("actor") if isinstance(participant, dict) else None
+        reference = actor.get("reference") if isinstance(actor, dict) else None
         if not isinstance(reference, str) or reference.count("/") < 1:
             raise _invalid("participant", "Each participant needs actor.reference (Patient/id or Practitioner/id).")
         kind = reference.rstrip("/").split("/")[-2]

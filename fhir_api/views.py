@@ -295,10 +295,11 @@ class UnsupportedInteraction(FhirView):
 
 
 class UnknownResourceType(FhirView):
-    """A resource type the server does not serve: a 404 OperationOutcome."""
+    """A resource type the server does not serve (or an id no resource of this server can have): a 404
+    OperationOutcome."""
 
     permission_classes = []
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        raise NotFound("This resource type is not served here (see /metadata).")
+        raise NotFound("Nothing here: a resource type not served, or an id this server never gives (see /metadata).")

@@ -179,5 +179,33 @@ def test_reads_and_searches_refuse_bad_paging(api, clinic):
     outcome(get(api, f"Slot/{slot_id(doctor)[:-2]}99999"), 404, "not_found")
 
 
+def test_the_fhir_routes_stay_out_of_the_openapi_document(db):
+    paths = APIClient().get("/v1/schema", HTTP_ACCEPT="application/json").json()["paths"]
+    assert "/v1/patients" in paths and not [path for path in paths if path.startswith("/fhir")]
+
+
+def test_hostile_bodies_are_400s_never_500s(api, clinic):
+    _, patient = clinic
+    for participant in (
+        "x",
+        [1],
+        [{"actor": "Patient/1"}],
+        [{"actor": {"reference": 7}}],
+        [{"actor": {"reference": "Patient"}}],
+    ):
+        document = {"resourceType": "Appointment", "status": "booked", "participant": participant}
+        assert send(api, "post", "Appointment", document).status_code == 400
+    for element, value in (("start", 5), ("slot", "Slot/x"), ("slot", [{"reference": None}]), ("comment", {"a": 1})):
+        document = {
+            "resourceType": "Appointment",
+            "status": "booked",
+            "participant": [{"actor": {"reference": f"Patient/{patient.id}"}}],
+            element: value,
+        }
+        assert send(api, "post", "Appointment", document).status_code == 400, element
+    assert get(api, "Patient/" + "a" * 65).status_code == 404
+    outcome(get(api, "Patient", name="a\x00b"), 400, "validation_error")
+
+
 def test_views_are_the_capability_statement():
     assert [view.resource_type for view in RESOURCE_VIEWS] == list(IMPLEMENTED)
