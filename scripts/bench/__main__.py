@@ -72,7 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--endpoints",
         default="all",
         help="comma-separated slugs (get-by-id, list-by-phone, list-by-name, "
-        "by-document, post-camel, post-snake, time-slots-day, time-slots-31, book) or 'all'",
+        "by-document, post-camel, post-snake, time-slots-day, time-slots-31, book, list-by-name-100k, "
+        "time-slots-search-7) or 'all'",
     )
     parser.add_argument("--modes", default="fixed,saturation", help="comma-separated: fixed, saturation (default both)")
     parser.add_argument(
@@ -102,6 +103,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="reminder lead set on the bench tenants, minutes (default 1440: a day of appointments is due)",
     )
     parser.add_argument("--reminder-scans", type=int, default=20, help="scans with nothing due to time (default 20)")
+    parser.add_argument(
+        "--big-patients",
+        type=int,
+        default=100_000,
+        help="patients of the one big clinic bench-big (default 100000; name search at 100k, the "
+        "specialty search over its --doctors doctors); 0: no big clinic",
+    )
+    parser.add_argument(
+        "--limit",
+        choices=["on", "off"],
+        default="on",
+        help="also measure the database's limit (pgbench) and Django's floor (bare views) (default on)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="measure the same endpoints against commit REV too (its own worktree, venv and database "
+        "on the same server) and print the ratio per endpoint",
+    )
+    parser.add_argument("--export", metavar="PATH", help=argparse.SUPPRESS)  # --baseline's loader: pickle, stop
     args = parser.parse_args(argv)
     if args.reminder_lead < 0:
         parser.error("--reminder-lead >= 0 is required")
@@ -248,13 +269,52 @@ def scheduling_targets(args: argparse.Namespace) -> list[int]:
     return data.split(args.appointments, args.tenants)
 
 
-def select_endpoints(args: argparse.Namespace, tenants):
+def prepare_big(args: argparse.Namespace, facts: dict[str, str]):
+    """The big clinic: ``--big-patients`` patients, ``--doctors`` doctors all of one specialty, and as
+    many appointments per doctor as the other tenants' doctors have. None with ``--big-patients 0``."""
+    from scripts.bench import data, scheduling
+
+    if args.big_patients == 0:
+        return None
+    big = data.ensure_big_tenant(create=not args.skip_load)
+    appointments = max(scheduling_targets(args)) if args.appointments else 0
+    if not args.skip_load:
+        counts = data.loaded_counts([big])
+        scheduling.tidy([big], [0 if counts[big.index] > args.big_patients else appointments])
+        data.tidy([big], [args.big_patients])
+        inserted, _ = data.load([big], [args.big_patients], jobs=args.jobs)
+        created = scheduling.ensure_doctors([big], args.doctors, specialty=endpoints_specialty())
+        booked, _ = scheduling.load([big], [appointments], doctors=args.doctors, jobs=1)
+        if inserted or created or booked:
+            data.analyze()
+            scheduling.analyze()
+    loaded = data.loaded_counts([big])[big.index]
+    facts["big clinic"] = (
+        f"{data.BIG_NAME}: {loaded:,} patients, {args.doctors} doctors of one specialty, "
+        f"{scheduling.appointment_counts([big])[big.index]:,} appointments"
+    )
+    print(f"bench: {facts['big clinic']}", flush=True)
+    return big
+
+
+def endpoints_specialty() -> str:
+    from scripts.bench import endpoints
+
+    return endpoints.BIG_SPECIALTY
+
+
+def select_endpoints(args: argparse.Namespace, tenants, big=None):
+    from dataclasses import replace
+
     from scripts.bench import data, endpoints, scheduling
 
     chosen = endpoints.build(tenants, data.sample_targets(tenants, args.sample))
     per_doctor = -(-max(scheduling_targets(args)) // args.doctors)
     patients = scheduling.min_patients(tenants)
     chosen += endpoints.build_scheduling(tenants, doctors=args.doctors, per_doctor=per_doctor, patients=patients)
+    if big is not None:  # its key comes after the other tenants' keys
+        targets = [replace(t, tenant=len(tenants)) for t in data.sample_targets([big], args.sample)]
+        chosen += endpoints.build_big(targets, key=len(tenants), per_doctor=per_doctor)
     if args.endpoints == "all":
         return chosen
     wanted = [s.strip() for s in args.endpoints.split(",") if s.strip()]
@@ -264,11 +324,13 @@ def select_endpoints(args: argparse.Namespace, tenants):
     return [e for e in chosen if e.slug in wanted]
 
 
-def run_one(args: argparse.Namespace, endpoint, mode: str, port: int, keys: list[str], prefix: str):
-    """One measurement, with the machine's CPU use during it."""
+def run_one(args: argparse.Namespace, endpoint, mode: str, port: int, keys: list[str], prefix: str, log=None):
+    """One measurement, with the machine's CPU use during it, and the app's own request times from
+    its log (``log``: the server's log file) when it writes them."""
     from scripts.bench import cpu, measure
 
     print(f"bench: {endpoint.name}: {mode} ...", end=" ", flush=True)
+    offset = log.stat().st_size if log is not None and log.exists() else 0
     meter = cpu.Meter()
     if mode == "fixed" and args.fixed_tool == "hey" and endpoint.method == "GET":
         result = measure.fixed_hey(endpoint, port, keys, args.rate, args.duration, args.connections)
@@ -277,7 +339,15 @@ def run_one(args: argparse.Namespace, endpoint, mode: str, port: int, keys: list
     else:
         result = measure.saturation_wrk(endpoint, port, keys, prefix, args.duration, args.connections, args.threads)
     usage = meter.stop()
+    if log is not None:
+        times, _ = measure.server_times(log, offset)
+        if times:
+            times.sort()
+            result.server_p50_ms = round(measure.percentile(times, 50), 2)
+            result.server_p99_ms = round(measure.percentile(times, 99), 2)
     line = f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {result.rps:,.1f} req/s"
+    if result.server_p50_ms is not None:
+        line += f" (server p50 {result.server_p50_ms:.1f} ms, p99 {result.server_p99_ms:.1f} ms)"
     if usage is not None:
         result.busy_cores, result.other_cores = usage.busy_cores, usage.other_cores
         result.generator_cores = usage.generator_cores
@@ -335,6 +405,71 @@ def write_results(results, *, options: dict, facts: dict, info: dict, reminders:
         print(f"bench: OVER TARGET: {line}")
 
 
+def measure_endpoints(args, chosen, server, keys, run_tag: str, log_path: Path, side: str = "this") -> list:
+    """Warm up, then every endpoint in every mode (a disturbed run measured again)."""
+    results = []
+    warm_up(chosen, server.port, keys, f"{run_tag}w")
+    for n, endpoint in enumerate(chosen):
+        for mode in args.modes:
+            attempts = []
+            for attempt in range(1 + max(0, args.retries)):
+                prefix = f"{run_tag}{n}{mode[0]}{attempt}"
+                attempts.append(run_one(args, endpoint, mode, server.port, keys, prefix, log=log_path))
+                time.sleep(args.pause)
+                if (attempts[-1].other_cores or 0) <= OTHER_LOAD_WARNING or attempt == args.retries:
+                    break
+                print(f"bench: other processes used {attempts[-1].other_cores} cores: measuring again")
+                time.sleep(RETRY_PAUSE)
+            best = min(attempts, key=lambda r: r.other_cores or 0)
+            best.side = side
+            results.append(best)
+    return results
+
+
+def measure_limit_and_floor(args, chosen, tenants, run_tag: str) -> list:
+    """pgbench's limit (scripts/bench/limit.py) and Django's floor (scripts/bench/floor_urls.py), at
+    saturation with ``--connections`` clients, for the point read and the patient POST."""
+    from dataclasses import replace
+
+    from scripts.bench import cpu, data, endpoints, limit
+    from scripts.bench.server import Gunicorn
+
+    results = []
+    targets = data.sample_targets(tenants, args.sample)
+    for kind in ("read", "post"):
+        print(f"bench: limit: pgbench, {kind} ...", end=" ", flush=True)
+        meter = cpu.Meter()
+        result = limit.run(
+            kind,
+            tenants,
+            targets,
+            duration=args.duration,
+            clients=args.connections,
+            threads=args.threads,
+            run_tag=f"{run_tag}L",
+        )
+        usage = meter.stop()
+        if usage is not None:
+            result.busy_cores, result.other_cores = usage.busy_cores, usage.other_cores
+        print(f"{result.rps:,.1f} transactions/s, p50 {result.p50_ms} ms, p99 {result.p99_ms} ms", flush=True)
+        results.append(result)
+        time.sleep(args.pause)
+    floor = endpoints.build_floor(chosen)
+    if floor:
+        log_path = RESULTS_DIR / "gunicorn-floor.log"
+        tenant_ids = [str(t.id) for t in tenants]
+        env = {"DJANGO_SETTINGS_MODULE": "scripts.bench.floor_settings"}
+        print("bench: starting the floor's gunicorn (scripts.bench.floor_settings)", flush=True)
+        with Gunicorn(log_path, env=env) as server:
+            warm_up(floor, server.port, tenant_ids, f"{run_tag}fw")
+            for n, endpoint in enumerate(floor):
+                prefix = f"{run_tag}F{n}"
+                result = run_one(args, endpoint, "saturation", server.port, tenant_ids, prefix)
+                results.append(replace(result))
+                time.sleep(args.pause)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     check_tools(args)
@@ -350,16 +485,27 @@ def main(argv: list[str] | None = None) -> int:
     tenants = prepare(args, facts)
     if tenants is None:
         return 0
+    big = prepare_big(args, facts)
     info = report.machine()
     options = {
         "patients": f"{args.patients:,}",
         "tenants": args.tenants,
         "appointments": f"{args.appointments:,} ({args.doctors} doctors per tenant)",
+        "big clinic": f"{args.big_patients:,} patients" if args.big_patients else "none",
         "fixed rate": f"{args.rate:g} req/s ({args.fixed_tool})",
         "duration per run": f"{args.duration:g}s",
         "saturation": f"wrk -t{args.threads} -c{args.connections}",
         "reminders": f"{args.reminders} (lead {args.reminder_lead} min)",
+        "limit and floor": args.limit,
     }
+    if args.export:  # --baseline's loader in REV's checkout: hand the endpoints over and stop
+        import pickle
+
+        chosen = select_endpoints(args, tenants, big)
+        keys = [t.key for t in tenants] + ([big.key] if big else [])
+        with open(args.export, "wb") as out:
+            pickle.dump((chosen, keys, facts, info), out)
+        return 0
     scan = None
     if args.reminders != "off":
         scan_facts, scan = reminders.measure(
@@ -369,8 +515,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.reminders == "only":
         write_results([], options=options, facts=facts, info=info, reminders=scan)
         return 0
-    chosen = select_endpoints(args, tenants)
-    keys = [t.key for t in tenants]
+    chosen = select_endpoints(args, tenants, big)
+    keys = [t.key for t in tenants] + ([big.key] if big else [])
+    baseline_side = None
+    if args.baseline:
+        from scripts.bench import baseline
+
+        folder = baseline.checkout(args.baseline)
+        baseline_side = (folder, *baseline.load(folder, baseline.strip_args(sys.argv[1:] if argv is None else argv)))
+        facts["baseline"] = f"{baseline.resolve(args.baseline)[:12]} ({baseline_side[4].get('code', '?')})"
     connections.close_all()  # nothing of ours stays open on the database while measuring
 
     run_tag = f"9{int(time.time()) % 10**9:09d}"  # POSTed documents: 9<run><endpoint><mode><attempt><seq>
@@ -384,23 +537,27 @@ def main(argv: list[str] | None = None) -> int:
             facts["database path"] = f"through PgBouncer (transaction pooling, {bouncer.pool_size} server connections)"
             print(f"bench: PgBouncer on {bouncer.host}:{bouncer.port} (transaction pooling)", flush=True)
         print(f"bench: starting gunicorn ({info['gunicorn']}); log in {log_path.relative_to(ROOT)}", flush=True)
-        server = stack.enter_context(Gunicorn(log_path, env=env))
-        warm_up(chosen, server.port, keys, f"{run_tag}w")
-        for n, endpoint in enumerate(chosen):
-            for mode in args.modes:
-                attempts = []
-                for attempt in range(1 + max(0, args.retries)):
-                    prefix = f"{run_tag}{n}{mode[0]}{attempt}"
-                    attempts.append(run_one(args, endpoint, mode, server.port, keys, prefix))
-                    time.sleep(args.pause)
-                    if (attempts[-1].other_cores or 0) <= OTHER_LOAD_WARNING or attempt == args.retries:
-                        break
-                    print(f"bench: other processes used {attempts[-1].other_cores} cores: measuring again")
-                    time.sleep(RETRY_PAUSE)
-                results.append(min(attempts, key=lambda r: r.other_cores or 0))
+        with Gunicorn(log_path, env=env) as server:
+            results += measure_endpoints(args, chosen, server, keys, run_tag, log_path)
+    if args.limit == "on":
+        results += measure_limit_and_floor(args, chosen, tenants, run_tag)
+    if baseline_side is not None:
+        from scripts.bench import baseline
+
+        folder, base_chosen, base_keys, _, _ = baseline_side
+        wanted = {e.slug for e in chosen}
+        base_chosen = [e for e in base_chosen if e.slug in wanted]
+        base_log = RESULTS_DIR / "gunicorn-baseline.log"
+        print(f"bench: starting the baseline's gunicorn ({folder.name})", flush=True)
+        with Gunicorn(base_log, root=folder, base_env=baseline.environment()) as server:
+            results += measure_endpoints(args, base_chosen, server, base_keys, f"{run_tag}B", base_log, "baseline")
 
     print()
-    print(report.text_table(results))
+    print(report.text_table([r for r in results if r.side == "this"]))
+    for table in (report.shares_text(results), report.baseline_text(results)):
+        if table:
+            print()
+            print(table)
     write_results(results, options=options, facts=facts, info=info, reminders=scan)
     return verdicts(args, results, log_path)
 

@@ -45,6 +45,9 @@ LOADED_ROWS = "document_type_id = 1 AND document_number BETWEEN '1000000000' AND
 # Row numbers of tenant i are i * TENANT_STRIDE + n: unique hash inputs, emails and cell phones.
 TENANT_STRIDE = 10_000_000
 CHUNK_ROWS = 10_000
+# The one big clinic (--big-patients, 100,000 by default): name search at 100k, the specialty search.
+BIG_INDEX = 999
+BIG_NAME = "bench-big"
 
 FIRST_NAMES = [
     "María", "José", "Juan", "Ana", "Luis", "Carlos", "Lucía", "Andrés", "Camila", "Santiago",
@@ -146,19 +149,26 @@ def _key_works(plaintext: str, tenant_id: UUID) -> bool:
 
 def ensure_tenants(count: int, *, create: bool = True) -> list[BenchTenant]:
     """The bench tenants ``0..count-1`` with a working API key each (created when ``create``)."""
+    return _ensure([(index, f"{TENANT_NAME_PREFIX}{index:03d}") for index in range(count)], create=create)
+
+
+def ensure_big_tenant(*, create: bool = True) -> BenchTenant:
+    """The one big clinic, ``bench-big`` (index ``BIG_INDEX``), with a working API key."""
+    return _ensure([(BIG_INDEX, BIG_NAME)], create=create)[0]
+
+
+def _ensure(wanted: list[tuple[int, str]], *, create: bool) -> list[BenchTenant]:
     keys = _read_keys()
     tenants = []
     changed = False
-    for index in range(count):
+    for index, name in wanted:
         tenant_id = tenant_id_for(index)
         with tenant_context(tenant_id):
             tenant = Tenant.objects.filter(pk=tenant_id).first()
             if tenant is None:
                 if not create:
-                    raise SystemExit(
-                        f"bench: tenant {TENANT_NAME_PREFIX}{index:03d} is missing; run without --skip-load."
-                    )
-                tenant = tenant_create(name=f"{TENANT_NAME_PREFIX}{index:03d}", tenant_id=tenant_id)
+                    raise SystemExit(f"bench: tenant {name} is missing; run without --skip-load.")
+                tenant = tenant_create(name=name, tenant_id=tenant_id)
             plaintext = keys.get(str(tenant_id))
             if plaintext is None or not _key_works(plaintext, tenant_id):
                 row, plaintext = api_key_create(tenant=tenant, name=KEY_NAME)

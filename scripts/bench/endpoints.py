@@ -17,6 +17,8 @@ from scripts.bench.data import BenchTenant, Target
 from scripts.bench.scheduling import Booking
 
 PATIENTS = "/v1/patients"
+FLOOR_PATIENTS = "/floor/patients"  # scripts/bench/floor_urls.py (bench only)
+BIG_SPECIALTY = "Cardiología"  # every doctor of the big clinic; searched as "cardiologia"
 APPOINTMENTS = "/v1/appointments"
 POST_BODIES = {
     # seed 000's n8n tool: camelCase with the event envelope.
@@ -103,6 +105,38 @@ def build_scheduling(tenants: list[BenchTenant], *, doctors: int, per_doctor: in
         Endpoint("GET time-slots (days=31)", "time-slots-31", "read", "GET", month),
         Endpoint("POST /v1/appointments (book)", "book", "write", "POST", path=APPOINTMENTS, booking=booking),
     ]
+
+
+def build_big(targets: list[Target], *, key: int, per_doctor: int) -> list[Endpoint]:
+    """The big clinic's: the name search over 100,000 patients, the specialty search over 7 days."""
+    by_name = [(f"{PATIENTS}?name={quote(t.name)}", key) for t in targets]
+    search = scheduling.slot_search_targets(key, per_doctor, "cardiologia", 7)
+    return [
+        Endpoint("GET /v1/patients?name= (100k clinic)", "list-by-name-100k", "read", "GET", by_name),
+        Endpoint("GET time-slots search (specialty, 10 doctors, 7 days)", "time-slots-search-7", "read", "GET", search),
+    ]
+
+
+def build_floor(chosen: list[Endpoint]) -> list[Endpoint]:
+    """Django's floor twins of get-by-id and post-camel (same rows and bodies; the key header carries
+    the tenant id: see scripts/bench/floor_urls.py)."""
+    floor = []
+    for e in chosen:
+        if e.slug == "get-by-id":
+            targets = [(p.replace(PATIENTS, FLOOR_PATIENTS, 1), k) for p, k in e.targets]
+            floor.append(Endpoint("floor: bare Django view, point read", "floor-read", "read", "GET", targets))
+        elif e.slug == "post-camel":
+            floor.append(
+                Endpoint(
+                    "floor: bare Django view, patient POST",
+                    "floor-post",
+                    "write",
+                    "POST",
+                    body_template=e.body_template,
+                    path=FLOOR_PATIENTS,
+                )
+            )
+    return floor
 
 
 def _body(dialect: str) -> str:

@@ -42,9 +42,34 @@ class Result:
     busy_cores: float | None = None  # whole machine during the run (Linux)
     other_cores: float | None = None  # of which not the bench (other processes on the machine)
     generator_cores: float | None = None  # of which the open-loop generator (this process)
+    server_p50_ms: float | None = None  # the app's own request time (its JSON "request" log lines)
+    server_p99_ms: float | None = None
+    side: str = "this"  # "this" (the code under test) or "baseline" (--baseline REV)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def server_times(log_path: Path, offset: int) -> tuple[list[float], int]:
+    """``duration_ms`` of the app's ``request`` log lines written to ``log_path`` after ``offset``
+    (bytes); returns them and the new offset. Lines that are not such JSON are skipped."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(offset)
+            chunk = log.read()
+    except FileNotFoundError:
+        return [], offset
+    times = []
+    for line in chunk.splitlines():
+        if b"duration_ms" not in line:
+            continue
+        try:
+            record = json.loads(line)
+            if record.get("event") == "request":
+                times.append(float(record["duration_ms"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return times, offset + len(chunk)
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:

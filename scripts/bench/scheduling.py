@@ -51,7 +51,8 @@ INSERT INTO appointments_doctor (
     second_last_name, specialty, is_active, user_id, created_at, updated_at)
 SELECT r.id, %(tenant_id)s, 1, (%(first_document)s + r.k - 1)::text,
        'Doctora', 'Bench ' || (r.k - 1), NULL, NULL,
-       (ARRAY['medicina general', 'pediatría', 'ginecología', 'dermatología'])[1 + (r.k - 1) %% 4],
+       coalesce(%(specialty)s::text,
+                (ARRAY['medicina general', 'pediatría', 'ginecología', 'dermatología'])[1 + (r.k - 1) %% 4]),
        true, NULL, now(), now()
 FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS r(id, k)
 ON CONFLICT DO NOTHING
@@ -59,8 +60,9 @@ ON CONFLICT DO NOTHING
 INSERT_RULES = """
 INSERT INTO appointments_availabilityrule (
     id, tenant_id, doctor_id, day_of_week, start_time, end_time, appointment_duration_minutes,
-    capacity, valid_from, valid_until, created_at, updated_at)
-SELECT gen_random_uuid(), %(tenant_id)s, d.id, w, TIME '08:00', TIME '17:00', 30, 1, NULL, NULL, now(), now()
+    capacity, valid_from, valid_until, custom_fields, created_at, updated_at)
+SELECT gen_random_uuid(), %(tenant_id)s, d.id, w, TIME '08:00', TIME '17:00', 30, 1, NULL, NULL, '{}'::jsonb,
+       now(), now()
 FROM appointments_doctor d CROSS JOIN generate_series(1, 5) AS w
 WHERE d.document_type_id = 1 AND d.document_number = ANY(%(documents)s)
   AND NOT EXISTS (SELECT 1 FROM appointments_availabilityrule r WHERE r.doctor_id = d.id AND r.day_of_week = w)
@@ -119,8 +121,9 @@ def loaded_end(per_doctor: int) -> date:
 # Load ------------------------------------------------------------------------------------------
 
 
-def ensure_doctors(tenants: list[BenchTenant], doctors: int) -> int:
-    """``doctors`` doctors with their weekly rules in every tenant; returns the rows inserted."""
+def ensure_doctors(tenants: list[BenchTenant], doctors: int, *, specialty: str | None = None) -> int:
+    """``doctors`` doctors with their weekly rules in every tenant; returns the rows inserted. Their
+    specialties rotate over four, or are all ``specialty`` (the big tenant's)."""
     documents = [doctor_document(d) for d in range(doctors)]
     inserted = 0
     for tenant in tenants:
@@ -131,6 +134,7 @@ def ensure_doctors(tenants: list[BenchTenant], doctors: int) -> int:
                     "tenant_id": tenant.id,
                     "ids": [uuid7() for _ in range(doctors)],
                     "first_document": FIRST_DOCTOR_DOCUMENT,
+                    "specialty": specialty,
                 },
             )
             inserted += cursor.rowcount
@@ -275,6 +279,14 @@ def time_slot_targets(tenants: list[BenchTenant], doctors: int, per_doctor: int,
             path = f"/v1/doctor-availability/time-slots/1/{doctor_document(d)}?date={day.isoformat()}{suffix}"
             targets.append((path, tenant.index))
     return targets
+
+
+def slot_search_targets(key: int, per_doctor: int, specialty: str, days: int) -> list[tuple[str, int]]:
+    """GET time-slots searches of ``specialty`` over ``days`` days from a spread of future weekdays."""
+    return [
+        (f"/v1/doctor-availability/time-slots?specialty={specialty}&date={day.isoformat()}&days={days}", key)
+        for day in slot_days(per_doctor, 97)
+    ]
 
 
 @dataclass

@@ -34,11 +34,22 @@ def configured_workers() -> tuple[int, int]:
 
 class Gunicorn:
     """``with Gunicorn(log) as server:`` starts gunicorn, waits for /health, and always stops it.
-    ``env`` is added to this process's environment (``--pgbouncer``: the database through PgBouncer)."""
+    ``env`` is added to this process's environment (``--pgbouncer``: the database through PgBouncer;
+    the floor: its settings module). ``root`` is another checkout to serve (``--baseline``: its venv's
+    gunicorn and its docker/gunicorn.conf.py); ``base_env`` replaces this process's environment."""
 
-    def __init__(self, log_path: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        env: dict[str, str] | None = None,
+        root: Path | None = None,
+        base_env: dict[str, str] | None = None,
+    ) -> None:
         self.log_path = log_path
         self.extra_env = env or {}
+        self.base_env = base_env
+        self.root = Path(root) if root is not None else Path(settings.BASE_DIR)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -50,15 +61,19 @@ class Gunicorn:
         self.stop()
 
     def start(self) -> None:
-        gunicorn = Path(sys.executable).parent / "gunicorn"
+        if self.root == Path(settings.BASE_DIR):
+            gunicorn = Path(sys.executable).parent / "gunicorn"
+        else:
+            gunicorn = self.root / ".venv" / "bin" / "gunicorn"
         bind = f"{HOST}:{self.port}"
-        env = {**os.environ, **self.extra_env, "GUNICORN_ACCESS_LOG": "false", "GUNICORN_BIND": bind}
+        base = os.environ if self.base_env is None else self.base_env
+        env = {**base, **self.extra_env, "GUNICORN_ACCESS_LOG": "false", "GUNICORN_BIND": bind}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w")
         # Own session: a Ctrl-C reaches the harness, which then stops gunicorn in order.
         self.process = subprocess.Popen(
-            [str(gunicorn), "secre.wsgi", "-c", str(GUNICORN_CONF), "--bind", bind],
-            cwd=settings.BASE_DIR,
+            [str(gunicorn), "secre.wsgi", "-c", str(self.root / "docker" / "gunicorn.conf.py"), "--bind", bind],
+            cwd=self.root,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
