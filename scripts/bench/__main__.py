@@ -405,24 +405,34 @@ def write_results(results, *, options: dict, facts: dict, info: dict, reminders:
         print(f"bench: OVER TARGET: {line}")
 
 
-def measure_endpoints(args, chosen, server, keys, run_tag: str, log_path: Path, side: str = "this") -> list:
-    """Warm up, then every endpoint in every mode (a disturbed run measured again)."""
+def measure_endpoints(args, sides, run_tag: str) -> list:
+    """Warm up, then every endpoint in every mode (a disturbed run measured again). ``sides`` are
+    ``(side, server, endpoints, keys, log)``: with ``--baseline`` this code and the baseline's take
+    turns endpoint by endpoint, so a drift in the machine's load hits both alike."""
     results = []
-    warm_up(chosen, server.port, keys, f"{run_tag}w")
-    for n, endpoint in enumerate(chosen):
+    for side, server, chosen, keys, _ in sides:
+        warm_up(chosen, server.port, keys, f"{run_tag}{side[0]}w")
+    for n, endpoint in enumerate(sides[0][2]):
         for mode in args.modes:
-            attempts = []
-            for attempt in range(1 + max(0, args.retries)):
-                prefix = f"{run_tag}{n}{mode[0]}{attempt}"
-                attempts.append(run_one(args, endpoint, mode, server.port, keys, prefix, log=log_path))
-                time.sleep(args.pause)
-                if (attempts[-1].other_cores or 0) <= OTHER_LOAD_WARNING or attempt == args.retries:
-                    break
-                print(f"bench: other processes used {attempts[-1].other_cores} cores: measuring again")
-                time.sleep(RETRY_PAUSE)
-            best = min(attempts, key=lambda r: r.other_cores or 0)
-            best.side = side
-            results.append(best)
+            for side, server, chosen, keys, log_path in sides:
+                twin = next((e for e in chosen if e.slug == endpoint.slug), None)
+                if twin is None:
+                    continue
+                attempts = []
+                for attempt in range(1 + max(0, args.retries)):
+                    prefix = f"{run_tag}{side[0]}{n}{mode[0]}{attempt}"
+                    attempts.append(run_one(args, twin, mode, server.port, keys, prefix, log=log_path))
+                    time.sleep(args.pause)
+                    if (attempts[-1].other_cores or 0) <= OTHER_LOAD_WARNING or attempt == args.retries:
+                        break
+                    print(f"bench: other processes used {attempts[-1].other_cores} cores: measuring again")
+                    time.sleep(RETRY_PAUSE)
+                best = min(attempts, key=lambda r: r.other_cores or 0)
+                best.side = side
+                if side != "this":
+                    print(f"bench: (that was the baseline {side})")
+                    best.side = "baseline"
+                results.append(best)
     return results
 
 
@@ -537,20 +547,19 @@ def main(argv: list[str] | None = None) -> int:
             facts["database path"] = f"through PgBouncer (transaction pooling, {bouncer.pool_size} server connections)"
             print(f"bench: PgBouncer on {bouncer.host}:{bouncer.port} (transaction pooling)", flush=True)
         print(f"bench: starting gunicorn ({info['gunicorn']}); log in {log_path.relative_to(ROOT)}", flush=True)
-        with Gunicorn(log_path, env=env) as server:
-            results += measure_endpoints(args, chosen, server, keys, run_tag, log_path)
+        server = stack.enter_context(Gunicorn(log_path, env=env))
+        sides = [("this", server, chosen, keys, log_path)]
+        if baseline_side is not None:
+            from scripts.bench import baseline
+
+            folder, base_chosen, base_keys, _, _ = baseline_side
+            base_log = RESULTS_DIR / "gunicorn-baseline.log"
+            print(f"bench: starting the baseline's gunicorn ({folder.name})", flush=True)
+            base_server = stack.enter_context(Gunicorn(base_log, root=folder, base_env=baseline.environment()))
+            sides.append((folder.name, base_server, base_chosen, base_keys, base_log))
+        results += measure_endpoints(args, sides, run_tag)
     if args.limit == "on":
         results += measure_limit_and_floor(args, chosen, tenants, run_tag)
-    if baseline_side is not None:
-        from scripts.bench import baseline
-
-        folder, base_chosen, base_keys, _, _ = baseline_side
-        wanted = {e.slug for e in chosen}
-        base_chosen = [e for e in base_chosen if e.slug in wanted]
-        base_log = RESULTS_DIR / "gunicorn-baseline.log"
-        print(f"bench: starting the baseline's gunicorn ({folder.name})", flush=True)
-        with Gunicorn(base_log, root=folder, base_env=baseline.environment()) as server:
-            results += measure_endpoints(args, base_chosen, server, base_keys, f"{run_tag}B", base_log, "baseline")
 
     print()
     print(report.text_table([r for r in results if r.side == "this"]))
