@@ -11,6 +11,8 @@ import pytest
 from django.db import connections
 from django.test.testcases import LiveServerThread
 
+from secre.reference_cache import reference_cache_clear
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_blocker):
@@ -32,6 +34,15 @@ def django_db_setup(django_test_environment, django_db_blocker):
         for alias in ("default", "console", "signin"):
             connections[alias].close()
         owner.creation.destroy_test_db(original_name, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache():
+    """Each test starts and ends with an empty reference-data cache: a row a test created and rolled
+    back must not outlive it in this process (secre/reference_cache.py)."""
+    reference_cache_clear()
+    yield
+    reference_cache_clear()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.db.models import ProtectedError
 from patients.errors import PatientExists, PatientHasAppointments
 from patients.models import Patient
 from patients.selectors import patient_find_by_document
-from patients.serializers import PatientSerializer
+from patients.serializers import patient_representation
 from secre.custom_fields import custom_fields_merge
 from tenants.models import Tenant
 from webhooks.events import event_emit
@@ -37,7 +37,7 @@ def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
         raise PatientExists(existingPatientId=str(existing.pk))
     patient = Patient(tenant=tenant, **data)
     _save_unique(patient, force_insert=True)
-    _emit(patient, "patient.created")
+    _emit(patient, "patient.created", created=True)
     return patient
 
 
@@ -76,7 +76,7 @@ def patient_upsert_by_document(
 def patient_delete(*, patient: Patient) -> None:
     """Delete a patient. Raises PatientHasAppointments (409) when appointments reference it:
     clinical records are kept (the foreign key is RESTRICT in the database as well)."""
-    representation = PatientSerializer(patient).data
+    representation = patient_representation(patient)
     patient_id = patient.pk
     try:
         with transaction.atomic():
@@ -92,14 +92,16 @@ def patient_delete(*, patient: Patient) -> None:
     )
 
 
-def _emit(patient: Patient, event_type: str) -> None:
-    """The outbox event of a change (patient.created/updated), in the same transaction."""
+def _emit(patient: Patient, event_type: str, *, created: bool = False) -> None:
+    """The outbox event of a change (patient.created/updated), in the same transaction; ``created``:
+    the patient was inserted by it (its first event, webhooks.events.events_emit)."""
     event_emit(
         tenant_id=patient.tenant_id,
         type=event_type,
         object_type="patient",
         object_id=patient.pk,
-        data=PatientSerializer(patient).data,
+        data=patient_representation(patient),
+        created=created,
     )
 
 

@@ -10,7 +10,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from patients import selectors, services
-from patients.serializers import PatientFilterSerializer, PatientSerializer, ReferenceDataSerializer
+from patients.serializers import (
+    PatientFilterSerializer,
+    PatientSerializer,
+    ReferenceDataSerializer,
+    patient_representation,
+    patient_representations,
+)
 from secre.dialects import validated_body, validated_query
 from secre.openapi import COMMON_ERRORS, NOT_FOUND, VALIDATION, document_path_parameters, paged, problem
 from secre.pagination import StablePagination
@@ -122,12 +128,12 @@ class PatientViewSet(viewsets.ViewSet):
     def create(self, request):
         data = validated_body(request, PatientSerializer, event_type=EVENT_TYPE, allowed_actions={"CREATE"})
         patient = services.patient_create(tenant=request.tenant, data=data)
-        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+        return Response(patient_representation(patient), status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk: str):
         validated_query(request)
         patient = selectors.patient_get(patient_id=uuid_param(pk))
-        return Response(PatientSerializer(patient).data)
+        return Response(patient_representation(patient))
 
     def partial_update(self, request, pk: str):
         patient = selectors.patient_get(patient_id=uuid_param(pk))
@@ -135,7 +141,7 @@ class PatientViewSet(viewsets.ViewSet):
             request, PatientSerializer, event_type=EVENT_TYPE, allowed_actions={"UPDATE"}, partial=True
         )
         patient = services.patient_update(patient=patient, data=data)
-        return Response(PatientSerializer(patient).data)
+        return Response(patient_representation(patient))
 
     def destroy(self, request, pk: str):
         services.patient_delete(patient=selectors.patient_get(patient_id=uuid_param(pk)))
@@ -174,7 +180,7 @@ class PatientViewSet(viewsets.ViewSet):
             patient = selectors.patient_get_by_document(
                 document_type_id=document_type_id, document_number=documentNumber
             )
-            return Response(PatientSerializer(patient).data)
+            return Response(patient_representation(patient))
         existing = selectors.patient_find_by_document(document_type_id=document_type_id, document_number=documentNumber)
         # The document comes from the URL; the body may repeat it but not contradict it.
         data = validated_body(
@@ -191,7 +197,7 @@ class PatientViewSet(viewsets.ViewSet):
             tenant=request.tenant, document_type_id=document_type_id, document_number=documentNumber, data=data
         )
         return Response(
-            PatientSerializer(patient).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            patient_representation(patient), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(
@@ -209,7 +215,7 @@ class PatientViewSet(viewsets.ViewSet):
         paginator = StablePagination(page_size=page_size)
         queryset = selectors.patient_list(filters=filters, window=paginator.forward_window(request))
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(PatientSerializer(page, many=True).data)
+        return paginator.get_paginated_response(patient_representations(page))
 
 
 class ReferenceDataViewSet(viewsets.ViewSet):

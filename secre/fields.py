@@ -9,6 +9,8 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from secre.reference_cache import reference_row
+
 MIN_YEAR, MAX_YEAR = 1900, 2200
 _ASCII_INTEGER = re.compile(r"^\s*-?[0-9]+\s*$")
 
@@ -62,7 +64,8 @@ class StrictIntegerField(serializers.IntegerField):
 
 class ReferenceField(serializers.PrimaryKeyRelatedField):
     """A reference-data id (document type, gender, EPS): a whole number 1-32767 before any lookup (a
-    bigger one would overflow the database's smallint: a 500)."""
+    bigger one would overflow the database's smallint: a 500), then looked up in this process's
+    snapshot of the queryset (secre/reference_cache.py), the database on a miss."""
 
     default_error_messages = {"out_of_range": "Must be a whole number from 1 to 32767."}
 
@@ -75,4 +78,7 @@ class ReferenceField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 1 <= number <= 32767:
             self.fail("out_of_range")
+        cached = reference_row(self.get_queryset(), number)
+        if cached is not None:
+            return cached
         return super().to_internal_value(number)

@@ -24,7 +24,8 @@ def tenant_context(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIA
     ``None`` sets the empty tenant: row-level security then shows no rows and refuses every write
     (fail-closed). The setting is transaction-local (``set_config(..., true)``); when the block
     is nested in an outer transaction (a savepoint, as in tests), the previous value is restored
-    on exit so an inner tenant never leaks to the outer block.
+    on exit so an inner tenant never leaks to the outer block; the outermost block's transaction
+    ends with it, taking the setting along.
     """
     value = "" if tenant_id is None else str(UUID(str(tenant_id)))
     token = _SCOPES.set({**(_SCOPES.get() or {}), using: value})
@@ -37,6 +38,9 @@ def tenant_context(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIA
 
 @contextmanager
 def _database_tenant(value: str, using: str) -> Iterator[None]:
+    # Outermost in autocommit mode (a request's block): the transaction ends with the block and the
+    # setting with it, so there is nothing to restore (one round trip fewer per request).
+    nested = connections[using].in_atomic_block or not connections[using].get_autocommit()
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             cursor.execute(
@@ -46,7 +50,7 @@ def _database_tenant(value: str, using: str) -> Iterator[None]:
             previous = cursor.fetchone()[0] or ""
         yield
         # A failed query leaves the block to be rolled back, which restores the value by itself.
-        if previous != value and not connections[using].needs_rollback:
+        if nested and previous != value and not connections[using].needs_rollback:
             with connections[using].cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, previous])
 

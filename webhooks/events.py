@@ -26,11 +26,18 @@ def event_emit(
     object_id: UUID,
     data: dict[str, Any],
     using: str = DEFAULT_DB_ALIAS,
+    created: bool = False,
 ) -> Event:
     """Write the event and one pending delivery per enabled endpoint that wants it, on the
-    connection that made the change (``using``: the console's for an operator)."""
+    connection that made the change (``using``: the console's for an operator). ``created``: the
+    object was inserted in this transaction (see :func:`events_emit`)."""
     (event,) = events_emit(
-        tenant_id=tenant_id, type=type, object_type=object_type, items=[(object_id, data)], using=using
+        tenant_id=tenant_id,
+        type=type,
+        object_type=object_type,
+        items=[(object_id, data)],
+        using=using,
+        created=created,
     )
     return event
 
@@ -42,19 +49,23 @@ def events_emit(
     object_type: str,
     items: list[tuple[UUID, dict[str, Any]]],
     using: str = DEFAULT_DB_ALIAS,
+    created: bool = False,
 ) -> list[Event]:
     """:func:`event_emit` for many objects of one type at once (``items``: object id and data, one
     object at most once), in a fixed number of statements: the objects' last sequences, the
     events, the tenant's endpoints, the deliveries. The caller holds the objects' row locks (their
-    sequences stay in order)."""
+    sequences stay in order). ``created``: the objects were inserted in this transaction (new ids),
+    so they have no event yet and their first is sequence 1: the last sequences are not read."""
     if not items:
         return []
     events = Event.objects.using(using)
-    last = dict(
-        events.filter(object_type=object_type, object_id__in=[object_id for object_id, _ in items])
-        .values_list("object_id")
-        .annotate(last=Max("sequence"))
-    )
+    last: dict[UUID, int] = {}
+    if not created:
+        last = dict(
+            events.filter(object_type=object_type, object_id__in=[object_id for object_id, _ in items])
+            .values_list("object_id")
+            .annotate(last=Max("sequence"))
+        )
     now = timezone.now()
     created = events.bulk_create(
         [

@@ -94,7 +94,7 @@ def appointment_book(
     appointment = Appointment(tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, **fields)
     with transaction.atomic():
         _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk, force_insert=True)
-        _emit(appointment, "appointment.created")
+        _emit(appointment, "appointment.created", created=True)
     return appointment
 
 
@@ -146,7 +146,7 @@ def appointment_book_hold(
         )
         hold.appointment = appointment
         hold.save(update_fields=["appointment"])
-        _emit(appointment, "appointment.created")
+        _emit(appointment, "appointment.created", created=True)
     return appointment, True
 
 
@@ -315,13 +315,16 @@ def _update_event_type(current_state: str, new_state: str, changed: set[str]) ->
     return None
 
 
-def _emit(appointment: Appointment, event_type: str) -> None:
+def _emit(appointment: Appointment, event_type: str, *, created: bool = False) -> None:
+    """The outbox event of a change; ``created``: the appointment was inserted by this transaction
+    (its first event: webhooks.events.events_emit reads no earlier sequence)."""
     event_emit(
         tenant_id=appointment.tenant_id,
         type=event_type,
         object_type="appointment",
         object_id=appointment.pk,
         data=AppointmentSerializer(appointment).data,
+        created=created,
     )
 
 

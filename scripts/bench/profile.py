@@ -1,0 +1,91 @@
+"""``python -m scripts.bench.profile``: where one endpoint's milliseconds go, in process.
+
+Runs ``-n`` requests of each chosen endpoint through Django's test client (the whole middleware and
+DRF stack, no HTTP server) against the bench data already loaded (``make bench`` first), counts the
+SQL statements of one request the way the query-count tests do (``CaptureQueriesContext``), times
+the requests without a profiler, then once more under cProfile and prints the top functions by
+own time and by cumulative time. cProfile roughly doubles Python's cost: read its figures as shares.
+
+    .venv/bin/python -m secre.devdb exec -- .venv/bin/python -m scripts.bench.profile \\
+        --endpoints get-by-id,post-camel -n 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench.profile", description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoints", default="get-by-id,by-document,list-by-phone,post-camel,post-snake")
+    parser.add_argument("-n", type=int, default=300, help="requests per endpoint (default 300)")
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--doctors", type=int, default=10)
+    parser.add_argument("--appointments", type=int, default=3_000_000)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secre.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from scripts.bench import data, endpoints, scheduling
+
+    tenants = data.ensure_tenants(args.tenants, create=False)
+    keys = [t.key for t in tenants]
+    chosen = endpoints.build(tenants, data.sample_targets(tenants, 50))
+    per_doctor = -(-args.appointments // args.tenants // args.doctors)
+    patients = scheduling.min_patients(tenants)
+    chosen += endpoints.build_scheduling(tenants, doctors=args.doctors, per_doctor=per_doctor, patients=patients)
+    wanted = [s.strip() for s in args.endpoints.split(",") if s.strip()]
+    client = Client(HTTP_HOST="127.0.0.1")
+    run_tag = f"8{int(time.time()) % 10**8:08d}"
+
+    def call(endpoint, i: int, prefix: str):
+        method, path, headers, body = endpoint.request(i, keys, prefix)
+        extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()}
+        extra.pop("HTTP_CONTENT_TYPE", None)
+        if method == "GET":
+            return client.get(path, **extra)
+        return client.post(path, data=body, content_type="application/json", **extra)
+
+    for n, endpoint in enumerate(e for s in wanted for e in chosen if e.slug == s):
+        for i in range(20):  # warm: imports, connections, caches
+            call(endpoint, i, f"{run_tag}{n}w")
+        connection.queries_log.clear()  # the request_started signal clears it too (reset_queries)
+        with CaptureQueriesContext(connection) as queries:
+            response = call(endpoint, 10_000, f"{run_tag}{n}q")
+        started = time.perf_counter()
+        for i in range(args.n):
+            call(endpoint, 20_000 + i, f"{run_tag}{n}t")
+        plain_ms = (time.perf_counter() - started) * 1000 / args.n
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(args.n):
+            call(endpoint, 40_000 + i, f"{run_tag}{n}p")
+        profiler.disable()
+        print(f"\n=== {endpoint.name}: status {response.status_code}, {len(queries)} SQL statements per request,")
+        print(f"    {plain_ms:.2f} ms per request in process (test client, no profiler), {args.n} requests")
+        if args.sql:
+            for q in queries.captured_queries:
+                print("    SQL:", q["sql"][:160])
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(order).print_stats(args.top)
+            print(out.getvalue().split("\n", 6)[-1])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
