@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from secre.problems import AuthenticationFailed
 from tenants.bypass import operator_access
+from tenants.context import tenant_setting_sql
 from tenants.errors import ApiKeyNotRotatable
 from tenants.key_resolvers import PLATFORM_RESOLVER, RESOLVER
 from tenants.models import PlatformAPIKey, Tenant, TenantAPIKey
@@ -64,12 +65,18 @@ class PlatformClient:
         return False
 
 
-def resolve_api_key(presented: str | None) -> ApiClient | PlatformClient:
+def resolve_api_key(presented: str | None, *, enter_tenant: bool = False) -> ApiClient | PlatformClient:
     """Map the ``X-Api-Key`` value to its tenant (a tenant key) or to a platform key.
 
     Raises :class:`secre.problems.AuthenticationFailed` (401) when the key is missing, malformed,
     unknown, wrong, revoked or expired, or when its tenant is inactive. Every failure is the same
     401 to the client; ``detail`` says which, without revealing whether a prefix exists.
+
+    ``enter_tenant``: the resolver's statement also enters the key's tenant context
+    (:func:`tenants.context.tenant_setting_sql`), saving the request a round trip. The caller holds
+    the request's outermost transaction open and rolls it back on any failure raised here (the
+    tenant is set before the secret is checked, and no statement runs in between). A platform key
+    or an unknown prefix enters no tenant.
     """
     if not presented:
         raise AuthenticationFailed("Missing X-Api-Key header.")
@@ -77,8 +84,9 @@ def resolve_api_key(presented: str | None) -> ApiClient | PlatformClient:
     if not API_KEY_FORMAT.match(presented):
         raise AuthenticationFailed("Malformed API key.")
     prefix = presented.partition(".")[0]
+    tenant_select = f", {tenant_setting_sql('r.tenant_id')} AS entered" if enter_tenant else ""
     with connection.cursor() as cursor:
-        row = _resolved(cursor, f"SELECT * FROM {RESOLVER}(%s)", prefix)
+        row = _resolved(cursor, f"SELECT r.*{tenant_select} FROM {RESOLVER}(%s) AS r", prefix)
         platform = row is None
         if platform:
             row = _resolved(cursor, f"SELECT * FROM {PLATFORM_RESOLVER}(%s)", prefix)

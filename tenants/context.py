@@ -74,6 +74,39 @@ def scoped_tenant(*, using: str = DEFAULT_DB_ALIAS):
     return (_SCOPES.get() or {}).get(using, NOT_SCOPED)
 
 
+def tenant_setting_sql(tenant_column: str) -> str:
+    """The select-list expression that enters the tenant named by ``tenant_column`` (a uuid column, or
+    NULL for none) for the rest of the transaction: ``set_config('app.tenant_id', ..., true)``.
+
+    For a statement that finds the tenant and enters its context in one round trip: the API key
+    resolution of a request (tenants/api_keys.py, tenants/middleware.py). Only inside the request's
+    outermost transaction (``transaction.atomic()``): the setting ends with it, so nothing needs
+    restoring. When the statement returns no row nothing is set and row-level security shows
+    nothing (fail-closed).
+    """
+    return f"set_config('{TENANT_SETTING}', coalesce(({tenant_column})::text, ''), true)"
+
+
+def tenant_setting_restore(tenant_id: UUID | None, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Put ``tenant_id`` (as read by :func:`current_tenant_id`) back after a nested block that entered
+    another tenant with :func:`tenant_setting_sql` (a request inside a test's transaction)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, "" if tenant_id is None else str(tenant_id)])
+
+
+@contextmanager
+def entered_tenant_scope(tenant_id: UUID | str | None, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The ORM's tenant scope (tenants/scoping.py) for the rest of a transaction whose statement already
+    entered ``tenant_id`` in the database (:func:`tenant_setting_sql`): what :func:`tenant_context`
+    does, without its statement. The request's key resolution (tenants/middleware.py)."""
+    value = "" if tenant_id is None else str(UUID(str(tenant_id)))
+    token = _SCOPES.set({**(_SCOPES.get() or {}), using: value})
+    try:
+        yield
+    finally:
+        _SCOPES.reset(token)
+
+
 def current_tenant_id(*, using: str = DEFAULT_DB_ALIAS) -> UUID | None:
     """The tenant set on the connection right now, or None."""
     with connections[using].cursor() as cursor:

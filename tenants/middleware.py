@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 from secre import acting, surfaces
@@ -15,7 +15,7 @@ from secre.problems import AuthenticationFailed, PermissionDenied, problem_respo
 from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
 from tenants.bypass import operator_access
 from tenants.client_ip import client_ip
-from tenants.context import tenant_context
+from tenants.context import current_tenant_id, entered_tenant_scope, tenant_context, tenant_setting_restore
 from tenants.errors import PlatformKeyRequired, TenantKeyRequired
 from tenants.rate_limits import RateLimited, auth_failures_retry_after, tenant_retry_after
 
@@ -65,13 +65,36 @@ class TenancyMiddleware:
             response[REQUEST_ID_HEADER] = request.request_id
             return response
 
-        tenant_id = None
-        operator = False
         surface = surfaces.surface_for(request)
         if surface is not None and surface.needs_api_key(request.path):
+            return self._api_request(request, surface)
+        tenant_id = None
+        operator = False
+        if _under(request.path, ("/admin",)):
+            user = getattr(request, "user", None)  # the staff session (AuthenticationMiddleware runs first)
+            actor_id = None
+            if user is not None and user.is_authenticated and user.is_staff:
+                tenant_id = user.tenant_id
+                operator = user.is_operator
+                actor_id = user.pk
+            acting.bind(origin="console", tenant_id=tenant_id, actor_id=actor_id, remote_addr=client_ip(request))
+
+        # The console manages its own transactions (a login lockout answered with 429 must be recorded).
+        with tenant_context(tenant_id), operator_access() if operator else nullcontext():
+            response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+    def _api_request(self, request: HttpRequest, surface) -> HttpResponse:
+        """An API request: its transaction opens first, then one statement resolves the key and enters
+        its tenant (tenants.api_keys.resolve_api_key(enter_tenant=True)); any refusal rolls it back.
+        Nested in an outer transaction (tests), the outer block's tenant is put back afterwards."""
+        nested = connection.in_atomic_block or not connection.get_autocommit()
+        with transaction.atomic():
+            previous = current_tenant_id() if nested else None
             try:
                 try:
-                    client = resolve_api_key(request.headers.get(API_KEY_HEADER))
+                    client = resolve_api_key(request.headers.get(API_KEY_HEADER), enter_tenant=True)
                 except AuthenticationFailed:
                     # Only a failing key counts against, and is refused by, its address's limit.
                     _refuse_if_limited(auth_failures_retry_after(request))
@@ -82,6 +105,7 @@ class TenancyMiddleware:
                         tenant_retry_after(request, tenant_id=client.tenant.id, rate=client.tenant.rate_limit)
                     )
             except (AuthenticationFailed, PermissionDenied, RateLimited) as exc:
+                transaction.set_rollback(True)  # whatever the resolver's statement entered
                 response = problem_response_for(exc, request)
                 if isinstance(exc, AuthenticationFailed):
                     response["WWW-Authenticate"] = API_KEY_HEADER
@@ -95,23 +119,14 @@ class TenancyMiddleware:
             acting.bind(
                 origin=surface.origin, tenant_id=tenant_id, api_key_id=client.api_key_id, remote_addr=client_ip(request)
             )
-        elif _under(request.path, ("/admin",)):
-            user = getattr(request, "user", None)  # the staff session (AuthenticationMiddleware runs first)
-            actor_id = None
-            if user is not None and user.is_authenticated and user.is_staff:
-                tenant_id = user.tenant_id
-                operator = user.is_operator
-                actor_id = user.pk
-            acting.bind(origin="console", tenant_id=tenant_id, actor_id=actor_id, remote_addr=client_ip(request))
-
-        with tenant_context(tenant_id), operator_access() if operator else nullcontext():
-            if request.api_client is not None:
-                api_key_touch(client=request.api_client)
-            response = self.get_response(request)
-            if response.status_code >= 400 and request.api_client is not None:
-                # An API error after a write commits nothing (the console manages its own
-                # transactions, and a login lockout answered with 429 must be recorded).
+            with entered_tenant_scope(tenant_id):
+                api_key_touch(client=client)
+                response = self.get_response(request)
+            if response.status_code >= 400:
+                # An API error after a write commits nothing.
                 transaction.set_rollback(True)
+            elif nested and not connection.needs_rollback:
+                tenant_setting_restore(previous)
         response[REQUEST_ID_HEADER] = request.request_id
         return response
 
