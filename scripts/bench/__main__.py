@@ -122,6 +122,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="measure the same endpoints against commit REV too (its own worktree, venv and database "
         "on the same server) and print the ratio per endpoint",
     )
+    parser.add_argument(
+        "--soak",
+        type=duration,
+        default=0.0,
+        help="after the runs, this long of saturation load over a mix of endpoints, sampling every "
+        "gunicorn worker's RSS (e.g. 10m; default off)",
+    )
     parser.add_argument("--export", metavar="PATH", help=argparse.SUPPRESS)  # --baseline's loader: pickle, stop
     args = parser.parse_args(argv)
     if args.reminder_lead < 0:
@@ -558,6 +565,27 @@ def main(argv: list[str] | None = None) -> int:
             base_server = stack.enter_context(Gunicorn(base_log, root=folder, base_env=baseline.environment()))
             sides.append((folder.name, base_server, base_chosen, base_keys, base_log))
         results += measure_endpoints(args, sides, run_tag)
+        if args.soak:
+            from scripts.bench import soak
+
+            print(f"bench: soak: {args.soak:g}s of saturation load, sampling worker memory", flush=True)
+            memory = soak.run(
+                chosen,
+                server,
+                keys,
+                f"{run_tag}S",
+                duration=args.soak,
+                connections=args.connections,
+                threads=args.threads,
+            )
+            facts["soak"] = (
+                f"{memory['requests']:,} requests in {memory['seconds']:g}s; worker RSS MB start "
+                f"{sorted(memory['rss start MB'].values())}, end {sorted(memory['rss end MB'].values())}, "
+                f"peak {max(memory['rss peak MB'].values(), default=0):g}; growth "
+                f"{memory['mean worker growth MB per 10k requests (second half)']} MB per 10k requests "
+                f"(second half); replaced workers {memory['replaced workers'] or 'none'}"
+            )
+            print(f"bench: soak: {facts['soak']}", flush=True)
     if args.limit == "on":
         results += measure_limit_and_floor(args, chosen, tenants, run_tag)
 
