@@ -57,7 +57,9 @@ def run(chosen, server, keys: list[str], prefix: str, *, duration: float, connec
     n = 0
     while time.monotonic() - started < duration:
         endpoint = mix[n % len(mix)]
-        seconds = float(int(min(ROUND_SECONDS, max(1.0, duration - (time.monotonic() - started)))))  # wrk: whole s
+        seconds = float(int(min(ROUND_SECONDS, duration - (time.monotonic() - started))))  # wrk: whole seconds
+        if seconds < 5:  # a stub round would only add noise to the growth figure
+            break
         result = measure.saturation_wrk(endpoint, server.port, keys, f"{prefix}{n}", seconds, connections, threads)
         served += result.requests
         errors += result.n5xx + result.errors
