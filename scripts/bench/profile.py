@@ -2,7 +2,7 @@
 
 Runs ``-n`` requests of each chosen endpoint through Django's test client (the whole middleware and
 DRF stack, no HTTP server) against the bench data already loaded (``make bench`` first), counts the
-SQL statements of one request the way the query-count tests do (``CaptureQueriesContext``), times
+SQL statements of one request (a ``connection.execute_wrapper``; BEGIN and COMMIT are not statements there), times
 the requests without a profiler, then once more under cProfile and prints the top functions by
 own time and by cumulative time. cProfile roughly doubles Python's cost: read its figures as shares.
 
@@ -37,7 +37,6 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from scripts.bench import data, endpoints, scheduling
 
@@ -62,8 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     for n, endpoint in enumerate(e for s in wanted for e in chosen if e.slug == s):
         for i in range(20):  # warm: imports, connections, caches
             call(endpoint, i, f"{run_tag}{n}w")
-        connection.queries_log.clear()  # the request_started signal clears it too (reset_queries)
-        with CaptureQueriesContext(connection) as queries:
+        queries: list[str] = []
+
+        def record(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
             response = call(endpoint, 10_000, f"{run_tag}{n}q")
         started = time.perf_counter()
         for i in range(args.n):
@@ -77,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n=== {endpoint.name}: status {response.status_code}, {len(queries)} SQL statements per request,")
         print(f"    {plain_ms:.2f} ms per request in process (test client, no profiler), {args.n} requests")
         if args.sql:
-            for q in queries.captured_queries:
-                print("    SQL:", q["sql"][:160])
+            for sql in queries:
+                print("    SQL:", sql[:160])
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
