@@ -24,7 +24,10 @@ _watched: set[type[Model]] = set()
 
 def reference_row(queryset: QuerySet, pk: object) -> Model | None:
     """The row of ``queryset`` with primary key ``pk``, from this process's snapshot of it (taken by
-    one query on first use), or None when the snapshot has none (the caller asks the database)."""
+    one query on first use), or None when the snapshot has none (the caller asks the database). A
+    tenant model's queryset is never cached (always None)."""
+    if _is_tenant_data(queryset.model):
+        return None  # never cached: per tenant, under row-level security
     key = (queryset.model, str(queryset.query.where))
     rows = _snapshots.get(key)
     if rows is None:
@@ -39,6 +42,10 @@ def reference_cache_clear(**kwargs) -> None:
     """Forget every snapshot (a signal receiver: saves, deletes, migrations; tests call it too)."""
     with _lock:
         _snapshots.clear()
+
+
+def _is_tenant_data(model: type[Model]) -> bool:
+    return any(field.name == "tenant" for field in model._meta.concrete_fields)
 
 
 def _watch(model: type[Model]) -> None:
