@@ -41,7 +41,9 @@ def problem(description: str) -> OpenApiResponse:
 VALIDATION = problem(
     "validation_error, conflicting_fields, unknown_fields or malformed_request: the errors list names each field."
 )
-UNAUTHENTICATED = problem("authentication_failed: missing, malformed, unknown, revoked or expired X-Api-Key.")
+UNAUTHENTICATED = problem(
+    "authentication_failed: missing, malformed, unknown, revoked or expired key (X-Api-Key or Bearer)."
+)
 NOT_FOUND = problem("not_found: no such object in this tenant.")
 COMMON_ERRORS = {401: UNAUTHENTICATED}
 

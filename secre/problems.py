@@ -92,7 +92,7 @@ class AuthenticationFailed(Problem):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_code = "authentication_failed"
     title = "Authentication failed"
-    default_detail = "A valid X-Api-Key header is required."
+    default_detail = "A valid API key is required (X-Api-Key, or Authorization: Bearer <key>)."
 
 
 class PermissionDenied(Problem):

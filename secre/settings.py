@@ -180,7 +180,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Browser clients from these origins may call the API (django-cors-headers); none by default.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_ALLOW_HEADERS = ("accept", "content-type", "x-api-key", "x-request-id", "idempotency-key")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-api-key", "x-request-id", "idempotency-key")
 CORS_EXPOSE_HEADERS = ("x-request-id", "retry-after")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -229,7 +229,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Secre API",
     "DESCRIPTION": (
         "Multi-tenant medical integration API between clinics' chatbots (n8n) and their patients, "
-        "doctors and appointments. Authenticate with the `X-Api-Key` header. Errors are RFC 9457 "
+        "doctors and appointments. Authenticate with the `X-Api-Key` header, or send the same key as "
+        "`Authorization: Bearer <key>`. Errors are RFC 9457 "
         "problem details (`application/problem+json`)."
     ),
     "VERSION": "1.0.0",

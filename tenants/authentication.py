@@ -1,4 +1,5 @@
-"""DRF authentication backed by the tenancy middleware's resolution of ``X-Api-Key``."""
+"""DRF authentication backed by the tenancy middleware's resolution of the API key (``X-Api-Key`` or
+``Authorization: Bearer``)."""
 
 from rest_framework.authentication import BaseAuthentication
 
@@ -17,4 +18,4 @@ class TenantAPIKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         # Not imported from tenants.api_keys: DRF loads this module while rest_framework.views is half-imported.
-        return "X-Api-Key"
+        return 'X-Api-Key, Bearer realm="secre"'

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from secre import acting, surfaces
 from secre.problems import AuthenticationFailed, PermissionDenied, problem_response_for
-from tenants.api_keys import API_KEY_HEADER, api_key_touch, resolve_api_key
+from tenants.api_keys import AUTHENTICATE_CHALLENGE, api_key_touch, presented_api_key, resolve_api_key
 from tenants.bypass import operator_access
 from tenants.client_ip import client_ip
 from tenants.context import current_tenant_id, entered_tenant_scope, tenant_context, tenant_setting_restore
@@ -35,11 +35,13 @@ class TenancyMiddleware:
     """Resolve the caller's tenant and run the rest of the request inside its tenant context.
 
     * API routes (``/v1`` and every surface registered in secre/surfaces.py, e.g. ``/fhir/R4``) need
-      ``X-Api-Key`` except the surface's public paths; a missing, malformed, unknown, revoked or expired
-      key or an inactive tenant is a 401 before any view runs (problem+json, or the surface's own error
-      format). Requests carry the surface's acting origin (``api``, ``fhir``) into logs and audit.
-      Platform routes (``/v1/tenants``, ``/v1/admin/...``) need a platform key and tenant routes a
-      tenant key (403 otherwise).
+      an API key, as ``X-Api-Key`` or ``Authorization: Bearer`` (one resolution:
+      tenants.api_keys.presented_api_key, then resolve_api_key), except the surface's public paths; a
+      missing, malformed, unknown, revoked or expired key, two different keys, or an inactive tenant is
+      a 401 before any view runs (problem+json, or the surface's own error format). Requests carry the
+      surface's acting origin (``api``, ``fhir``) into logs and audit. Platform routes
+      (``/v1/tenants``, ``/v1/admin/...``) need a platform key and tenant routes a tenant key (403
+      otherwise).
     * Console (admin) requests run in the signed-in staff member's tenant context; a platform
       operator's also open the operator bypass (tenants.bypass) for the console connection.
     * Every request runs in ``transaction.atomic()`` with ``app.tenant_id`` set (empty when there
@@ -94,7 +96,7 @@ class TenancyMiddleware:
             previous = current_tenant_id() if nested else None
             try:
                 try:
-                    client = resolve_api_key(request.headers.get(API_KEY_HEADER), enter_tenant=True)
+                    client = resolve_api_key(presented_api_key(request.headers), enter_tenant=True)
                 except AuthenticationFailed:
                     # Only a failing key counts against, and is refused by, its address's limit.
                     _refuse_if_limited(auth_failures_retry_after(request))
@@ -108,7 +110,7 @@ class TenancyMiddleware:
                 transaction.set_rollback(True)  # whatever the resolver's statement entered
                 response = problem_response_for(exc, request)
                 if isinstance(exc, AuthenticationFailed):
-                    response["WWW-Authenticate"] = API_KEY_HEADER
+                    response["WWW-Authenticate"] = AUTHENTICATE_CHALLENGE
                 if isinstance(exc, RateLimited):
                     response["Retry-After"] = str(exc.extra["retryAfter"])
                 response[REQUEST_ID_HEADER] = request.request_id

@@ -1,4 +1,5 @@
-"""OpenAPI of tenancy: the X-Api-Key security scheme, and each operation's required key and scope."""
+"""OpenAPI of tenancy: the API key's security schemes (X-Api-Key, Bearer), and each operation's required key and
+scope."""
 
 from types import SimpleNamespace
 
@@ -10,13 +11,26 @@ from tenants.permissions import HasPlatformKey, TenantKeyScopes, required_scope
 
 
 class TenantAPIKeyScheme(OpenApiAuthenticationExtension):
-    """``X-Api-Key: <prefix>.<secret>``; Swagger UI's "Authorize" button fills it in."""
+    """The one API key, presented either way: ``X-Api-Key: <prefix>.<secret>`` (ApiKeyAuth) or
+    ``Authorization: Bearer <prefix>.<secret>`` (BearerAuth); an operation needs one of them (OR).
+    Swagger UI's "Authorize" button fills in either."""
 
     target_class = "tenants.authentication.TenantAPIKeyAuthentication"
-    name = "ApiKeyAuth"
+    name = ["ApiKeyAuth", "BearerAuth"]
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "API key",
+                "description": "The same API key as X-Api-Key, as Authorization: Bearer <key>.",
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        return [{name: []} for name in self.name]
 
 
 class ScopedAutoSchema(AutoSchema):
@@ -68,7 +82,10 @@ def standard_problems(scope: str | None, *, takes_id: bool) -> list[tuple[str, s
             if scope
             else "tenant_key_required: a platform key on a tenant route."
         )
-        unauthenticated = "authentication_failed: missing, malformed, unknown, revoked or expired X-Api-Key."
+        unauthenticated = (
+            "authentication_failed: missing, malformed, unknown, revoked or expired key (X-Api-Key or Bearer), "
+            "or two different keys."
+        )
     problems = [
         ("400", "validation_error, unknown_fields, conflicting_fields or malformed_request: errors names each field."),
         ("401", unauthenticated),

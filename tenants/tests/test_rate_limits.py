@@ -78,6 +78,19 @@ def test_failed_authentications_are_limited_per_address_but_never_refuse_a_valid
     assert _client(BAD_KEY, "203.0.113.10").get("/v1/patients").status_code == 401
 
 
+def test_bearer_keys_count_against_the_same_limits(limits):
+    limits.RATE_LIMIT_AUTH_FAILURES = "2/m"
+    limits.RATE_LIMIT_TENANT = "2/m"
+    bad = APIClient(REMOTE_ADDR="203.0.113.20")
+    assert [bad.get("/v1/me", HTTP_AUTHORIZATION=f"Bearer {BAD_KEY}").status_code for _ in range(3)] == [401, 401, 429]
+    tenant = TenantFactory()
+    _, header_key = make_api_key(tenant)
+    _, bearer_key = make_api_key(tenant)
+    statuses = [_client(header_key).get("/v1/me").status_code]
+    statuses += [APIClient().get("/v1/me", HTTP_AUTHORIZATION=f"Bearer {bearer_key}").status_code for _ in range(2)]
+    assert statuses == [200, 200, 429]  # one tenant bucket, whichever header carried the key
+
+
 def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(limits):
     limits.RATE_LIMIT_AUTH_FAILURES = "2/m"
     limits.FORWARDED_ALLOW_IPS = ["10.0.0.0/8"]
