@@ -215,6 +215,25 @@ def appointment_list(*, filters: dict[str, Any]) -> QuerySet[Appointment]:
     return queryset
 
 
+def patient_appointment_list(
+    *, patient_id: UUID, when: str = "upcoming", include_inactive: bool = False, limit: int = 20
+) -> list[Appointment]:
+    """A patient's appointments, at most ``limit``: ``when`` ``upcoming`` (ending after now, earliest
+    first), ``past`` (started before now, latest first) or ``all`` (latest first); only active ones
+    (scheduled, confirmed) unless ``include_inactive``. Another tenant's patient id finds nothing."""
+    queryset = Appointment.objects.select_related("patient", "doctor", "rescheduled_to").filter(patient_id=patient_id)
+    if not include_inactive:
+        queryset = queryset.filter(state__in=Appointment.ACTIVE_STATES)
+    now = availability.database_now()
+    if when == "upcoming":
+        queryset = queryset.filter(end__gt=now).order_by("start", "id")
+    elif when == "past":
+        queryset = queryset.filter(start__lt=now).order_by("-start", "-id")
+    else:
+        queryset = queryset.order_by("-start", "-id")
+    return list(queryset[:limit])
+
+
 def doctor_from_reference(reference: dict[str, Any], *, current: Doctor | None = None) -> Doctor:
     """The tenant's doctor named by a ``{"document_type_id", "document_number"}`` reference (either part
     may be missing on a change: ``current``'s is kept). ValidationError (400) naming

@@ -96,6 +96,7 @@ class AuditEvent(AbstractLogEntry):
         CONSOLE = "console", "Console"
         COMMAND = "command", "Management command"
         WORKER = "worker", "Worker"
+        MCP = "mcp", "MCP (AI agent tools)"
         SYSTEM = "system", "System"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)

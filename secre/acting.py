@@ -1,8 +1,8 @@
 """Who is acting: one context, set once per request, command or job, read by the JSON logs and by the
 audit trail alike.
 
-``origin`` is ``api`` (/v1), ``fhir`` (/fhir/R4), ``console``, ``command``, ``worker`` (later interfaces
-add their own, e.g. ``mcp``; an API surface names its own in secre/surfaces.py) or ``system``;
+``origin`` is ``api`` (/v1), ``fhir`` (/fhir/R4), ``mcp`` (/mcp, the MCP tools of agents/), ``console``,
+``command``, ``worker`` (an API surface names its own in secre/surfaces.py) or ``system``;
 ``request_id``, ``tenant_id`` and ``api_key_id`` are ids; ``actor_id`` is the signed-in staff member
 (console); ``remote_addr`` the client's address from the trusted proxy chain.
 Nothing here is personal data: log lines may carry all of it.

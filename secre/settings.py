@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "webhooks",
     # The HL7 FHIR R4 facade at /fhir/R4 (fhir_api/): on top of the apps it serves.
     "fhir_api",
+    # The MCP server at /mcp for AI agents (agents/): on top of the apps it serves, beside fhir_api.
+    "agents",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +249,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# The MCP server at /mcp (agents/): browser origins allowed to call it (scheme://host[:port], comma-separated).
+# A request with an Origin header not listed is a 403 (the MCP specification's DNS-rebinding guard);
+# server-side clients such as n8n send none and are not affected. None by default.
+MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+
 # Rate limits (tenants/rate_limits.py): django-ratelimit counting in Redis. Off unless enabled (on in
 # compose and production). Redis errors are ignored and logged; requests then go through.
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=False)
@@ -355,5 +362,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        # django-mcpz's per-call records carry the tool's arguments (personal data): agents/mcp_server.py
+        # logs its own line per call, with ids and codes only.
+        "django_mcpz.calls": {"level": "WARNING"},
     },
 }

@@ -1,4 +1,5 @@
-"""Root URL configuration: /v1 API, the FHIR R4 facade, OpenAPI docs, health, operator console."""
+"""Root URL configuration: /v1 API, the FHIR R4 facade, /mcp (MCP tools for AI agents), OpenAPI docs, health,
+operator console."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -21,6 +22,7 @@ urlpatterns = [
     path("v1/", include("audit.urls")),
     path("v1/", include("webhooks.urls")),
     path("fhir/R4", include("fhir_api.urls")),
+    path("", include("agents.urls")),
     path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

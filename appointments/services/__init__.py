@@ -5,6 +5,7 @@ these and nothing else."""
 from appointments.services.booking import (
     appointment_book,
     appointment_book_hold,
+    appointment_book_once,
     appointment_cancel,
     appointment_emit,
     appointment_reschedule,
@@ -36,6 +37,7 @@ from appointments.services.schedules import (
 __all__ = [
     "appointment_book",
     "appointment_book_hold",
+    "appointment_book_once",
     "appointment_reschedule",
     "appointment_types_create_defaults",
     "hold_create",

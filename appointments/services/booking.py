@@ -14,10 +14,11 @@ the booking window, never outside availability or capacity.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from appointments import lifecycle
@@ -59,6 +60,9 @@ RESCHEDULED = "rescheduled"
 # Reasons only overbooking passes; the booking window's (front desk too); holds' (front desk too).
 AVAILABILITY_REASONS = ("outside_hours", "blocked", "closed_day", "in_past", "doctor_inactive")
 WINDOW_REASONS = ("minimum_notice", "booking_horizon")
+# A booking by times repeated within this long of a successful one (same patient, doctor and start) is
+# a retry: appointment_book_once returns the first (n8n retries a tool call whose answer it lost).
+REPEAT_BOOKING_WINDOW = timedelta(minutes=10)
 
 
 def appointment_book(
@@ -96,6 +100,49 @@ def appointment_book(
         _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk, force_insert=True)
         _emit(appointment, "appointment.created", created=True)
     return appointment
+
+
+def appointment_book_once(
+    *,
+    tenant: Tenant,
+    patient: Patient,
+    doctor: Doctor,
+    start: datetime,
+    end: datetime | None = None,
+    overbook: bool = False,
+    **fields: Any,
+) -> tuple[Appointment, bool]:
+    """:func:`appointment_book`, safe to retry without an idempotency key (what an AI agent's tool call
+    is): when this patient already has an active appointment with this doctor at this ``start`` made
+    less than :data:`REPEAT_BOOKING_WINDOW` (10 minutes) ago, that appointment is returned as
+    ``(appointment, False)`` and nothing is written (the other fields are not compared: the retry
+    repeats the call). Otherwise ``(appointment_book(...), True)``, raising what it raises.
+
+    The look-up runs under the doctor's lock, so two concurrent retries make one appointment. A
+    cancelled booking is not repeated: booking again then is a new appointment. Used by the MCP
+    tools (agents/); REST clients send ``Idempotency-Key`` instead."""
+    with transaction.atomic():
+        doctor_lock(doctor)
+        earlier = (
+            Appointment.objects.select_related("patient", "doctor", "rescheduled_to")
+            .filter(
+                patient=patient,
+                doctor=doctor,
+                start=start,
+                state__in=Appointment.ACTIVE_STATES,
+                created_at__gte=timezone.now() - REPEAT_BOOKING_WINDOW,  # created_at is the app's clock
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if earlier is not None:
+            return earlier, False
+        return (
+            appointment_book(
+                tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, overbook=overbook, **fields
+            ),
+            True,
+        )
 
 
 def appointment_book_hold(
