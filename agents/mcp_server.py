@@ -18,6 +18,7 @@ What this module adds around each tool call (agents/tools.py declares the tools)
   ``conflictingAppointmentId``, ``nextFreeSlots``...). An unexpected exception is ``server_error``,
   logged with the request id;
 * one ``tool call`` log line: tool name, outcome, problem code, duration (never the arguments);
+* bodies nested deeper than the REST API's limit refused before decoding;
 * the Origin guard (the MCP specification's DNS-rebinding defence): an ``Origin`` header that is
   present and not in ``MCP_ALLOWED_ORIGINS`` is a 403; requests without one (n8n and other
   server-side clients) pass.
@@ -29,17 +30,20 @@ import functools
 import json
 import logging
 import time
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django_mcpz.jsonrpc import PARSE_ERROR, error_response
 from django_mcpz.server import MCPServer, ToolError
 from drf_standardized_errors.formatter import flatten_errors
 from rest_framework import exceptions
 
 from agents.tools import TOOLS, ToolContext, ToolSpec
-from secre.parsers import unstorable_text
+from secre.parsers import MAX_DEPTH, nesting_exceeds, unstorable_text
 from secre.problems import AuthenticationFailed, PermissionDenied, Problem, problem_response_for
 from tenants.scopes import READ
 
@@ -171,4 +175,19 @@ def problem_of(exc: exceptions.APIException) -> dict[str, Any]:
 for _spec in TOOLS:
     _register(_spec)
 
-mcp_view = server  # django-mcpz marks itself csrf_exempt: API keys, not cookies
+
+@csrf_exempt  # API keys, not cookies
+def mcp_view(request: HttpRequest) -> HttpResponse:
+    """``/mcp``. A body that is not UTF-8, or JSON nested deeper than the REST API accepts (64), is a
+    JSON-RPC parse error (HTTP 400) before the server decodes it (a document nested thousands deep
+    would exhaust the decoder's recursion)."""
+    if request.method == "POST":
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return error_response(None, PARSE_ERROR, "The body is not UTF-8 text.", status=HTTPStatus.BAD_REQUEST)
+        if nesting_exceeds(text):
+            return error_response(
+                None, PARSE_ERROR, f"JSON nested more than {MAX_DEPTH} levels deep.", status=HTTPStatus.BAD_REQUEST
+            )
+    return server(request)

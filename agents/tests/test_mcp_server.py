@@ -214,3 +214,27 @@ def test_mcp_requests_count_against_the_tenants_rate_limit(settings, tenant, key
     assert statuses == [200, 200, 200, 429]  # one bucket for REST and MCP
     _, other = make_api_key(TenantFactory())
     assert rpc(other, "tools/list").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ("[" * 100_000 + "]" * 100_000, 400, -32700),
+        (
+            '{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"x": ' + "[" * 70 + "]" * 70 + "}}",
+            400,
+            -32700,
+        ),
+        (b"\xff\xfe", 400, -32700),
+        ("NaN", 400, -32700),
+        (
+            '{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_doctors", "arguments": [1]}}',
+            200,
+            -32602,
+        ),
+    ],
+)
+def test_hostile_bodies_are_json_rpc_errors_never_500(key, body, status, code):
+    response = Client().post("/mcp", body, content_type="application/json", HTTP_X_API_KEY=key)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
