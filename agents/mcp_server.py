@@ -26,7 +26,6 @@ What this module adds around each tool call (agents/tools.py declares the tools)
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import time
@@ -108,7 +107,7 @@ def _register(spec: ToolSpec) -> None:
         destructive=spec.destructive,
         idempotent=spec.idempotent,
         open_world=False,
-    )(functools.update_wrapper(call, spec.handler))
+    )(call)
 
 
 def run_tool(spec: ToolSpec, request: HttpRequest, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +167,7 @@ def problem_of(exc: exceptions.APIException) -> dict[str, Any]:
     code = exc.default_code if isinstance(exc, Problem) else str(getattr(exc, "default_code", "bad_request"))
     body: dict[str, Any] = {"code": code, "detail": str(exc.detail)}
     if isinstance(exc, Problem):
-        body.update({name: value for name, value in exc.extra.items() if name not in body})
+        body |= {name: value for name, value in exc.extra.items() if name not in body}
     return body
 
 
