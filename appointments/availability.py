@@ -363,10 +363,36 @@ def slots_search(
     limit: int | None = None,
 ) -> list[Slot]:
     """Slots of several doctors (a specialty) over ``days`` local days, earliest first (then by doctor),
-    each naming its doctor; at most ``limit``. Five queries whatever the number of doctors or days."""
+    each naming its doctor; at most ``limit``.
+
+    A local day's slots all start before the next day's, so with a ``limit`` the first day is read
+    alone and the rest only when the first does not fill it (a chatbot's "the earliest few": one day
+    of calendars instead of a week). Five queries per step, so five or ten whatever the number of
+    doctors or days."""
     doctors = [doctor for doctor in doctors if doctor.is_active]
     if not doctors:
         return []
+    steps = [(0, days)] if limit is None or days <= 1 else [(0, 1), (1, days)]
+    slots: list[Slot] = []
+    for start, stop in steps:
+        slots += _days_slots(
+            doctors, first_day + timedelta(days=start), stop - start, zone, kind, windows, include_full
+        )
+        if limit is not None and len(slots) >= limit:
+            break
+    return slots[:limit] if limit is not None else slots
+
+
+def _days_slots(
+    doctors: list[Doctor],
+    first_day: date,
+    days: int,
+    zone: ZoneInfo,
+    kind: SlotKind,
+    windows: dict[UUID, BookingWindow] | None,
+    include_full: bool,
+) -> list[Slot]:
+    """Every slot of ``doctors`` over ``days`` local days from ``first_day``, sorted; five queries."""
     window_start = local_midnight(first_day, zone)
     window_end = local_midnight(first_day + timedelta(days=days), zone)
     calendars = _calendars(doctors, window_start - kind.before, window_end + kind.after)
@@ -383,7 +409,7 @@ def slots_search(
             calendars[doctor.pk], first_day, days, zone, closed, kind, window, now, include_full=include_full
         )
     slots.sort(key=lambda slot: (slot.start, slot.end, str(slot.doctor.pk)))
-    return slots[:limit] if limit is not None else slots
+    return slots
 
 
 def _doctor_slots(

@@ -170,6 +170,26 @@ def test_slots_across_the_doctors_of_a_specialty_earliest_first_in_the_clinic_zo
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "specialty"
 
 
+def test_a_limited_search_reads_the_first_day_first_and_the_rest_only_when_needed(api, clinic):
+    """The earliest ``limit`` slots are the same whether the first day fills them (one step) or the
+    next days are needed (two steps): the first ``limit`` of the unlimited list."""
+    AvailabilityRuleFactory(doctor=clinic, day_of_week=5, start_time="07:00", end_time="08:00")  # Friday
+    second = DoctorFactory(tenant=api.tenant, document_number="88888888", specialty="cardiologia")
+    AvailabilityRuleFactory(doctor=second, day_of_week=5, start_time="06:00", end_time="07:00")
+
+    def starts(limit):
+        query = {"specialty": "cardiologia", "date": DAY, "days": 3, "limit": limit}
+        response = api.get("/v1/doctor-availability/time-slots", query)
+        assert response.status_code == 200, response.content
+        return [(s["startLocal"], s["doctor"]["documentNumber"]) for s in response.json()["slots"]]
+
+    every = starts(50)
+    assert len(every) == 6 + 2 + 2  # Thursday 09-12 (one doctor), Friday 06-07 and 07-08
+    assert every[6][0].startswith("2030-09-27T06:00") and every[6][1] == "88888888"
+    for limit in (1, 3, 6, 7, 9, 10):
+        assert starts(limit) == every[:limit], limit
+
+
 def test_doctors_available_on_a_day_carry_their_first_free_slot(api, clinic):
     busy = DoctorFactory(tenant=api.tenant, document_number="88888888", specialty="Cardiología")
     AvailabilityRuleFactory(doctor=busy, day_of_week=4, start_time="09:00", end_time="09:30")
