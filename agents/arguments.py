@@ -15,6 +15,7 @@ from appointments.serializers import InstantField
 from patients.serializers import PatientSerializer
 from secre.dialects import normalize_body
 from secre.fields import StrictIntegerField
+from tenants.models import MAX_HOLD_TTL_SECONDS, MIN_HOLD_TTL_SECONDS
 
 TIME_HELP = (
     "RFC 3339 time: a slot's startUtc ('2026-12-03T14:00:00Z') or startLocal ('2026-12-03T09:00:00-05:00'); "
@@ -155,8 +156,8 @@ class HoldSlot(serializers.Serializer):
         required=False, help_text="The patient the hold is for (then only they can be booked into it)."
     )
     ttlSeconds = StrictIntegerField(
-        min_value=10,
-        max_value=86400,
+        min_value=MIN_HOLD_TTL_SECONDS,
+        max_value=MAX_HOLD_TTL_SECONDS,
         required=False,
         help_text="How long to keep the slot, in seconds (default 300; at most the clinic's maximum).",
     )

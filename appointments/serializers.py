@@ -18,6 +18,12 @@ from patients.models import DocumentType
 from patients.serializers import DOCUMENT_NUMBER
 from secre.custom_fields import validate_custom_fields
 from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField, WallClockTimeField
+from tenants.models import (
+    MAX_BOOKING_HORIZON_DAYS,
+    MAX_HOLD_TTL_SECONDS,
+    MAX_MINIMUM_NOTICE_MINUTES,
+    MIN_HOLD_TTL_SECONDS,
+)
 
 
 @extend_schema_field(
@@ -104,7 +110,7 @@ class DoctorSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=0,
-        max_value=60 * 24 * 60,
+        max_value=MAX_MINIMUM_NOTICE_MINUTES,
         help_text="Bookings start at least this many minutes from now; null: the clinic's rule.",
     )
     bookingHorizonDays = StrictIntegerField(
@@ -112,7 +118,7 @@ class DoctorSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=0,
-        max_value=3650,
+        max_value=MAX_BOOKING_HORIZON_DAYS,
         help_text="Bookings at most this many local days after today; null: the clinic's rule.",
     )
     firstFreeSlot = serializers.SerializerMethodField(
@@ -430,7 +436,9 @@ class HoldSerializer(serializers.Serializer):
         source="patient.document_number", max_length=32, required=False, allow_null=True
     )
     patientId = serializers.UUIDField(source="patient.id", read_only=True, allow_null=True)
-    ttlSeconds = StrictIntegerField(min_value=10, max_value=86400, required=False, write_only=True)
+    ttlSeconds = StrictIntegerField(
+        min_value=MIN_HOLD_TTL_SECONDS, max_value=MAX_HOLD_TTL_SECONDS, required=False, write_only=True
+    )
     expiresAt = BoundedDateTimeField(source="expires_at", read_only=True)
     status = serializers.SerializerMethodField()
     appointmentId = serializers.UUIDField(source="appointment_id", read_only=True, allow_null=True)

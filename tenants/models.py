@@ -16,6 +16,14 @@ from tenants.scopes import ALL_SCOPES, default_scopes
 from tenants.scoping import TenantScopedManager, TenantScopedQuerySetMixin
 from tenants.sessions import ConsoleSession
 
+# The bounds of the booking rules, wherever they are written (the clinic's and a doctor's overrides,
+# the REST API and the MCP tools): a minimum notice of at most 60 days, a horizon of at most ten years,
+# a hold of 10 seconds to a day.
+MAX_MINIMUM_NOTICE_MINUTES = 60 * 24 * 60
+MAX_BOOKING_HORIZON_DAYS = 3650
+MIN_HOLD_TTL_SECONDS = 10
+MAX_HOLD_TTL_SECONDS = 86400
+
 __all__ = ["ConsoleSession", "IdempotentRequest", "PlatformAPIKey", "Tenant", "TenantAPIKey", "User"]
 
 

@@ -4,7 +4,13 @@ from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
 from secre.fields import BoundedDateTimeField, StrictIntegerField
-from tenants.models import validate_timezone
+from tenants.models import (
+    MAX_BOOKING_HORIZON_DAYS,
+    MAX_HOLD_TTL_SECONDS,
+    MAX_MINIMUM_NOTICE_MINUTES,
+    MIN_HOLD_TTL_SECONDS,
+    validate_timezone,
+)
 from tenants.scopes import ALL_SCOPES, DEFAULT_SCOPES
 
 
@@ -42,7 +48,7 @@ class TenantSerializer(serializers.Serializer):
         source="minimum_notice_minutes",
         required=False,
         min_value=0,
-        max_value=60 * 24 * 60,
+        max_value=MAX_MINIMUM_NOTICE_MINUTES,
         help_text="Bookings start at least this many minutes from now (doctors may override).",
     )
     bookingHorizonDays = StrictIntegerField(
@@ -50,14 +56,14 @@ class TenantSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=0,
-        max_value=3650,
+        max_value=MAX_BOOKING_HORIZON_DAYS,
         help_text="Bookings at most this many local days after today; null: no limit (doctors may override).",
     )
     holdMaxTtlSeconds = StrictIntegerField(
         source="hold_max_ttl_seconds",
         required=False,
-        min_value=10,
-        max_value=86400,
+        min_value=MIN_HOLD_TTL_SECONDS,
+        max_value=MAX_HOLD_TTL_SECONDS,
         help_text="The longest a slot hold may last (holds default to 300 seconds).",
     )
     createdAt = BoundedDateTimeField(source="created_at", read_only=True)
