@@ -160,7 +160,7 @@ def agenda_build(
 ) -> Agenda:
     """The agenda of ``doctors`` (in the given order) over ``days`` (1..7) local days from ``first_day``
     in the tenant's zone. ``appointments`` narrows which appointments are shown (e.g. one clinic's); by
-    default all of the doctors'. Runs in the caller's tenant context; ten queries whatever the number of
+    default all of the doctors'. Runs in the caller's tenant context; six queries whatever the number of
     doctors, days or appointments. Raises ValueError for ``days`` outside 1..7."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
@@ -198,7 +198,7 @@ def agenda_build(
         .order_by("start", "id")
     ):
         held[hold.doctor_id].append(hold)
-    # The time-slots computation itself (five queries), without the booking window: flagged below.
+    # The time-slots computation itself (one statement), without the booking window: flagged below.
     slots: dict[UUID, list[Slot]] = defaultdict(list)
     for slot in availability.slots_search(doctors=doctors, first_day=first_day, days=days, zone=zone):
         if slot.start >= now:

@@ -26,7 +26,6 @@ Sources: seed 001 (rules, slots), FHIR Slot/Schedule, Cal.com's and Medplum's sc
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,7 +36,8 @@ from django.db import connection
 from django.db.models import DateTimeField, Func
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentType, AvailabilityRule, BlockedTime, ClosedDay, Doctor, SlotHold
+from appointments.calendars import WeeklyRule, read_calendars
+from appointments.models import Appointment, AppointmentType, AvailabilityRule, Doctor, SlotHold
 from appointments.times import local_midnight, wall_clock_to_utc
 from tenants.models import Tenant
 
@@ -161,13 +161,13 @@ class _Calendar:
     """What is known of one doctor over a window: rules, blocked time, and occupied spans."""
 
     doctor: Doctor
-    rules: list[AvailabilityRule]
+    rules: list[WeeklyRule]
     blocked: list[tuple[datetime, datetime]]
     booked: _Spans
     held: _Spans
 
 
-def _rule_applies(rule: AvailabilityRule, day: date) -> bool:
+def _rule_applies(rule: WeeklyRule | AvailabilityRule, day: date) -> bool:
     return (
         rule.day_of_week == day.isoweekday()
         and (rule.valid_from is None or rule.valid_from <= day)
@@ -175,7 +175,7 @@ def _rule_applies(rule: AvailabilityRule, day: date) -> bool:
     )
 
 
-def _rule_window(rule: AvailabilityRule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def _rule_window(rule: WeeklyRule | AvailabilityRule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return wall_clock_to_utc(day, rule.start_time, zone), wall_clock_to_utc(day, rule.end_time, zone)
 
 
@@ -186,17 +186,6 @@ def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: date
 def overlapping(queryset, start: datetime, end: datetime):
     """Rows overlapping ``[start, end)``, bounded on both sides of ``start`` for the index."""
     return queryset.filter(start__lt=end, start__gt=start - MAX_APPOINTMENT_DURATION, end__gt=start)
-
-
-def _occupying(queryset, start: datetime, end: datetime):
-    """Rows whose span with buffers may meet ``[start, end)`` (refined in Python), read by the index."""
-    return queryset.filter(
-        start__lt=end + MAX_BUFFER, start__gt=start - MAX_APPOINTMENT_DURATION - MAX_BUFFER, end__gt=start - MAX_BUFFER
-    )
-
-
-def _span(start: datetime, end: datetime, before: int, after: int) -> tuple[datetime, datetime]:
-    return start - timedelta(minutes=before), end + timedelta(minutes=after)
 
 
 def live_holds():
@@ -223,45 +212,34 @@ def _calendars(
     doctors: list[Doctor],
     start: datetime,
     end: datetime,
+    days: list[date],
     *,
     exclude_appointment: UUID | None = None,
     exclude_hold: UUID | None = None,
-) -> dict[UUID, _Calendar]:
-    """The calendars of ``doctors`` over ``[start, end)``: four queries whatever their number."""
-    ids = [doctor.pk for doctor in doctors]
-    rules: dict[UUID, list[AvailabilityRule]] = defaultdict(list)
-    for rule in AvailabilityRule.objects.filter(doctor_id__in=ids).order_by("start_time", "id"):
-        rules[rule.doctor_id].append(rule)
-    blocked: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for doctor_id, block_start, block_end in BlockedTime.objects.filter(
-        doctor_id__in=ids, start__lt=end, end__gt=start
-    ).values_list("doctor_id", "start", "end"):
-        blocked[doctor_id].append((block_start, block_end))
-    booked: dict[UUID, list] = defaultdict(list)
-    appointments = Appointment.objects.filter(doctor_id__in=ids, state__in=Appointment.ACTIVE_STATES)
-    if exclude_appointment is not None:
-        appointments = appointments.exclude(pk=exclude_appointment)
-    columns = ("doctor_id", "start", "end", "buffer_before_minutes", "buffer_after_minutes", "id")
-    for doctor_id, row_start, row_end, before, after, row_id in _occupying(appointments, start, end).values_list(
-        *columns
-    ):
-        booked[doctor_id].append((*_span(row_start, row_end, before, after), row_id))
-    held: dict[UUID, list] = defaultdict(list)
-    holds = live_holds().filter(doctor_id__in=ids)
-    if exclude_hold is not None:
-        holds = holds.exclude(pk=exclude_hold)
-    for doctor_id, row_start, row_end, before, after, row_id in _occupying(holds, start, end).values_list(*columns):
-        held[doctor_id].append((*_span(row_start, row_end, before, after), row_id))
-    return {
+) -> tuple[dict[UUID, _Calendar], set[date]]:
+    """The calendars of ``doctors`` over ``[start, end)`` and the closed days among the local ``days``:
+    one statement whatever their number (appointments/calendars.py)."""
+    read = read_calendars(
+        [doctor.pk for doctor in doctors],
+        start,
+        end,
+        (days[0], days[-1]),
+        longest_occupied=MAX_APPOINTMENT_DURATION + MAX_BUFFER,
+        margin=MAX_BUFFER,
+        exclude_appointment=exclude_appointment,
+        exclude_hold=exclude_hold,
+    )
+    calendars = {
         doctor.pk: _Calendar(
             doctor=doctor,
-            rules=rules[doctor.pk],
-            blocked=blocked[doctor.pk],
-            booked=_Spans(booked[doctor.pk]),
-            held=_Spans(held[doctor.pk]),
+            rules=(found := read.doctors[doctor.pk]).rules,
+            blocked=found.blocked,
+            booked=_Spans(found.booked),
+            held=_Spans(found.held),
         )
         for doctor in doctors
     }
+    return calendars, read.closed_days
 
 
 def check_availability(
@@ -292,9 +270,10 @@ def check_availability(
         result.reasons.append("doctor_inactive")
     span_start, span_end = start - kind.before, end + kind.after
     days = _local_days(start, end, zone)
-    calendar = _calendars([doctor], span_start, span_end, exclude_appointment=exclude, exclude_hold=exclude_hold)[
-        doctor.pk
-    ]
+    calendars, closed = _calendars(
+        [doctor], span_start, span_end, days, exclude_appointment=exclude, exclude_hold=exclude_hold
+    )
+    calendar = calendars[doctor.pk]
     if calendar.rules:
         covering = [
             rule
@@ -310,7 +289,7 @@ def check_availability(
             result.reasons.append("outside_hours")
     if any(_overlaps(start, end, block_start, block_end) for block_start, block_end in calendar.blocked):
         result.reasons.append("blocked")
-    if ClosedDay.objects.filter(date__in=days).exists():
+    if closed:
         result.reasons.append("closed_day")
     booked = calendar.booked.overlapping(span_start, span_end)
     held = calendar.held.overlapping(span_start, span_end)
@@ -339,7 +318,8 @@ def time_slots(
     window: BookingWindow = BookingWindow(),
 ) -> list[Slot]:
     """Slots of ``doctor`` for appointments of ``kind`` over ``days`` local days from ``first_day``, in
-    time order; only slots with room unless ``include_full``. Five queries whatever the range."""
+    time order; only slots with room unless ``include_full``. One statement whatever the range
+    (appointments/calendars.py)."""
     return slots_search(
         doctors=[doctor],
         first_day=first_day,
@@ -367,7 +347,7 @@ def slots_search(
 
     A local day's slots all start before the next day's, so with a ``limit`` the first day is read
     alone and the rest only when the first does not fill it (a chatbot's "the earliest few": one day
-    of calendars instead of a week). Five queries per step, so five or ten whatever the number of
+    of calendars instead of a week). One statement per step, so one or two whatever the number of
     doctors or days."""
     doctors = [doctor for doctor in doctors if doctor.is_active]
     if not doctors:
@@ -392,15 +372,11 @@ def _days_slots(
     windows: dict[UUID, BookingWindow] | None,
     include_full: bool,
 ) -> list[Slot]:
-    """Every slot of ``doctors`` over ``days`` local days from ``first_day``, sorted; five queries."""
+    """Every slot of ``doctors`` over ``days`` local days from ``first_day``, sorted; one statement."""
     window_start = local_midnight(first_day, zone)
     window_end = local_midnight(first_day + timedelta(days=days), zone)
-    calendars = _calendars(doctors, window_start - kind.before, window_end + kind.after)
-    closed = set(
-        ClosedDay.objects.filter(date__gte=first_day, date__lt=first_day + timedelta(days=days)).values_list(
-            "date", flat=True
-        )
-    )
+    local_days = [first_day + timedelta(days=n) for n in range(days)]
+    calendars, closed = _calendars(doctors, window_start - kind.before, window_end + kind.after, local_days)
     now = timezone.now()
     slots: list[Slot] = []
     for doctor in doctors:

@@ -198,12 +198,12 @@ def test_days_are_bounded():
         _build(tenant, THURSDAY, [], days=8)
 
 
-def test_a_week_of_ten_doctors_and_300_appointments_reads_in_ten_queries(django_assert_num_queries):
+def test_a_week_of_ten_doctors_and_300_appointments_reads_in_six_queries(django_assert_num_queries):
     tenant = TenantFactory()
     doctors, _ = _busy_week(tenant)
     with tenant_context(tenant.id):
         current = Tenant.objects.get(pk=tenant.id)
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(6):
             agenda = agenda_build(tenant=current, first_day=MONDAY, days=7, doctors=doctors, now=NOW)
             shown = sum(len(cell.appointments) for day in agenda.day_list for row in day.rows for cell in row.cells)
     assert shown == 300

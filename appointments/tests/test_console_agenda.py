@@ -290,7 +290,7 @@ def test_a_week_of_ten_doctors_and_300_appointments_renders_in_bounded_queries(d
     _busy_week(tenant)
     assistant = _console(make_staff(tenant, roles.ASSISTANT))
     assistant.get(AGENDA)  # the session and the user's row warm up
-    with django_assert_max_num_queries(25):  # 20 today: ten of them the grid's
+    with django_assert_max_num_queries(20):  # 17 today: six of them the grid's
         response = assistant.get(AGENDA, {"date": MONDAY.isoformat(), "view": "week"})
     assert response.status_code == 200
     assert response.content.decode().count('class="appt state-') == 300 + 4  # and the legend's four

@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import logging
 import os
 import pstats
 import time
+from dataclasses import replace
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,17 +37,21 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    logging.getLogger("secre.request").setLevel(logging.WARNING)  # one line per request: not this report's
     from django.db import connection
     from django.test import Client
 
     from scripts.bench import data, endpoints, scheduling
 
     tenants = data.ensure_tenants(args.tenants, create=False)
-    keys = [t.key for t in tenants]
+    big = data.ensure_big_tenant(create=False)
+    keys = [t.key for t in tenants] + [big.key]  # the big clinic's key comes after the others'
     chosen = endpoints.build(tenants, data.sample_targets(tenants, 50))
     per_doctor = -(-args.appointments // args.tenants // args.doctors)
     patients = scheduling.min_patients(tenants)
     chosen += endpoints.build_scheduling(tenants, doctors=args.doctors, per_doctor=per_doctor, patients=patients)
+    big_targets = [replace(t, tenant=len(tenants)) for t in data.sample_targets([big], 50)]
+    chosen += endpoints.build_big(big_targets, key=len(tenants), per_doctor=per_doctor)
     wanted = [s.strip() for s in args.endpoints.split(",") if s.strip()]
     client = Client(HTTP_HOST="127.0.0.1")
     run_tag = f"8{int(time.time()) % 10**8:08d}"
