@@ -31,17 +31,17 @@ from tenants.models import Tenant
 
 def doctor_get(*, doctor_id: UUID) -> Doctor:
     """Raises NotFound (404) for a missing id and for another tenant's id alike."""
-    try:
-        return Doctor.objects.get(pk=doctor_id)
-    except Doctor.DoesNotExist:
-        raise NotFound("No doctor with this id.") from None
+    doctor = Doctor.objects.lookup_one(pk=doctor_id)
+    if doctor is None:
+        raise NotFound("No doctor with this id.")
+    return doctor
 
 
 def doctor_find_by_document(*, document_type_id: int, document_number: str) -> Doctor | None:
     """The tenant's doctor with this document, or None (also for a number no document can have)."""
     if not could_be_document_number(document_number):
         return None
-    return Doctor.objects.filter(document_type_id=document_type_id, document_number=document_number).first()
+    return Doctor.objects.lookup_one(document_type_id=document_type_id, document_number=document_number)
 
 
 def doctor_get_by_document(*, document_type_id: int, document_number: str) -> Doctor:

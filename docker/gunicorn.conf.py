@@ -9,7 +9,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "true").lower() == "true" else None
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
 # JSON lines like the app's; the access line has no path or query string (they carry documents,
 # names and phones), and its request id ties it to the app's lines.
 logger_class = "secre.observability.GunicornJsonLogger"

@@ -18,17 +18,17 @@ from secre.problems import NotFound
 def patient_get(*, patient_id: UUID) -> Patient:
     """The patient with this id in the current tenant. Raises NotFound (404), also for another
     tenant's id (RLS hides it: the two cases cannot be told apart)."""
-    try:
-        return Patient.objects.get(pk=patient_id)
-    except Patient.DoesNotExist:
-        raise NotFound("No patient with this id.") from None
+    patient = Patient.objects.lookup_one(pk=patient_id)
+    if patient is None:
+        raise NotFound("No patient with this id.")
+    return patient
 
 
 def patient_find_by_document(*, document_type_id: int, document_number: str) -> Patient | None:
     """The tenant's patient with this document, or None (also for a number no document can have)."""
     if not could_be_document_number(document_number):
         return None
-    return Patient.objects.filter(document_type_id=document_type_id, document_number=document_number).first()
+    return Patient.objects.lookup_one(document_type_id=document_type_id, document_number=document_number)
 
 
 def patient_get_by_document(*, document_type_id: int, document_number: str) -> Patient:
