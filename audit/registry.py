@@ -25,8 +25,14 @@ PERSON_FIELDS = [
 def audit_register(model, *, mask_fields: list[str] = (), exclude_fields: list[str] = ()) -> None:
     """Record every create, update and delete of ``model`` (django-auditlog): ``mask_fields`` are
     recorded as changed with a masked value (personal data, free text), ``exclude_fields`` (and
-    :data:`NOISE`) not at all."""
-    auditlog.register(model, exclude_fields=[*NOISE, *exclude_fields], mask_fields=list(mask_fields))
+    :data:`NOISE`) not at all.
+
+    Only the row's own fields are recorded: relations pointing at it from other models (a hold's
+    appointment, a reschedule's new appointment, a doctor's rules) belong to the other row, whose own
+    entries record them. django-auditlog would otherwise read each reverse one-to-one with a query
+    on every save (two per booking) and write a related manager's name for each reverse key."""
+    reverse = [field.name for field in model._meta.get_fields() if field.auto_created and not field.concrete]
+    auditlog.register(model, exclude_fields=[*NOISE, *reverse, *exclude_fields], mask_fields=list(mask_fields))
 
 
 def register_tenancy_models() -> None:

@@ -66,10 +66,6 @@ class PatientSerializer(serializers.Serializer):
             values["email"] = values["email"].lower()
         return values
 
-    @classmethod
-    def writable_fields(cls) -> list[str]:
-        return [name for name, field in cls().fields.items() if not field.read_only]
-
 
 _PATIENT_READER: PatientSerializer | None = None
 

@@ -98,6 +98,8 @@ def appointment_book(
     appointment = Appointment(tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, **fields)
     with transaction.atomic():
         _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk, force_insert=True)
+        # A new appointment has no successor yet: its rescheduledToId is null without a query.
+        Appointment.rescheduled_to.related.set_cached_value(appointment, None)
         _emit(appointment, "appointment.created", created=True)
     return appointment
 

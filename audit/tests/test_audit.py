@@ -119,3 +119,30 @@ def test_the_address_recorded_is_the_client_behind_the_trusted_proxy(api, settin
     )
     (event,) = _events(api.tenant, object_pk=direct.json()["id"])
     assert event.remote_addr == "198.51.100.3"
+
+
+def test_a_booking_records_the_appointments_own_fields_and_reads_no_reverse_relation(api):
+    from django.test.utils import CaptureQueriesContext
+
+    from appointments.models import Appointment
+    from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
+
+    doctor = DoctorFactory(tenant=api.tenant, document_number="99999999")
+    AvailabilityRuleFactory(doctor=doctor, day_of_week=4)
+    PatientFactory(tenant=api.tenant, document_number="111")
+    body = {
+        "doctorDocumentTypeId": 1,
+        "doctorDocumentNumber": "99999999",
+        "patientDocumentTypeId": 1,
+        "patientDocumentNumber": "111",
+        "startAppointment": "2030-09-26T10:00:00",
+    }
+    with CaptureQueriesContext(connection) as captured:
+        booked = api.post("/v1/appointments", body, format="json")
+    assert booked.status_code == 201, booked.content
+    # The reverse one-to-ones (a hold's appointment, a reschedule's new one) are not read to audit.
+    reverse_reads = ('"appointments_slothold"."appointment_id" =', '"appointments_appointment"."rescheduled_from_id" =')
+    assert not [q for q in captured.captured_queries if any(read in q["sql"] for read in reverse_reads)]
+    (entry,) = _events(api.tenant, object_pk=booked.json()["id"])
+    own = {field.name for field in Appointment._meta.concrete_fields}
+    assert set(entry.changes) <= own and {"start", "doctor"} <= set(entry.changes)
