@@ -175,12 +175,12 @@ def _terminate(signum, frame):  # SIGTERM: unwind like Ctrl-C so gunicorn is sto
 
 
 def prepare(args: argparse.Namespace, facts: dict[str, str]):
-    """Migrate, make sure the tenants and keys exist, load what is missing. Returns the tenants
-    (None after ``--patients 0``, which only empties the bench tenants)."""
+    """Migrate (also with ``--skip-load``: the code measured needs its own schema), make sure the
+    tenants and keys exist, load what is missing. Returns the tenants (None after ``--patients 0``,
+    which only empties the bench tenants)."""
     from scripts.bench import data
 
-    if not args.skip_load:
-        migrate()
+    migrate()
     print(f"bench: {args.tenants} bench tenants and their API keys", flush=True)
     tenants = data.ensure_tenants(args.tenants, create=not args.skip_load)
     targets_per_tenant = data.split(args.patients, args.tenants)
