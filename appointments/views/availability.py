@@ -21,8 +21,8 @@ from appointments.serializers import (
     BlockedTimeSerializer,
     ClosedDaySerializer,
     HolidayLoadSerializer,
-    SlotSearchSerializer,
-    TimeSlotsSerializer,
+    slot_search_representation,
+    time_slots_representation,
 )
 from appointments.views import schema
 from appointments.views.common import (
@@ -103,8 +103,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
             appointment_type=query.get("appointmentType"),
             include_full=query["includeFull"],
         )
-        payload = {"doctor": doctor, "timeZone": request.tenant.timezone, "slots": slots}
-        return Response(TimeSlotsSerializer(payload, context={"zone": request_zone(request)}).data)
+        return Response(time_slots_representation(tenant=request.tenant, doctor=doctor, slots=slots))
 
     @schema.DOCTOR_AVAILABILITY_SEARCH_SLOTS
     def search_slots(self, request):
@@ -124,8 +123,7 @@ class DoctorAvailabilityViewSet(viewsets.ViewSet):
             include_full=query["includeFull"],
             limit=query["limit"],
         )
-        payload = {"timeZone": request.tenant.timezone, "slots": slots}
-        return Response(SlotSearchSerializer(payload, context={"zone": request_zone(request)}).data)
+        return Response(slot_search_representation(tenant=request.tenant, slots=slots))
 
     @schema.DOCTOR_AVAILABILITY_CHECK
     def check(self, request, documentTypeId: str, documentNumber: str):
