@@ -169,6 +169,16 @@ def validated_body(
 PAGINATION_PARAMETERS = {"pageSize": ("size",), "cursor": ()}
 
 
+@cache
+def _query_fields(serializer_class) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A query serializer's field names and ``{camelCase or snake_case spelling: name}``, built once
+    per class (None: no fields). Callers copy the mapping before adding to it."""
+    if serializer_class is None:
+        return (), {}
+    fields = tuple(serializer_class().fields)
+    return fields, {name: name for name in fields} | {humps.decamelize(name): name for name in fields}
+
+
 def validated_query(
     request,
     serializer_class=None,
@@ -185,10 +195,10 @@ def validated_query(
     silently ignored (a client asking for one day must not get every day). Two spellings of one
     parameter are a 400 ``conflicting_fields``. Field names in errors are as the client spelled them.
     """
-    fields = list(serializer_class().fields) if serializer_class is not None else []
+    fields, spellings = _query_fields(serializer_class)
     aliases = dict(aliases or {})
     params = request.query_params
-    recognised = {name: name for name in fields} | {humps.decamelize(name): name for name in fields} | aliases
+    recognised = spellings | aliases
     if paged:
         for name, extra in PAGINATION_PARAMETERS.items():
             recognised |= {name: name, humps.decamelize(name): name, **{alias: name for alias in extra}}
