@@ -72,6 +72,19 @@ def _statement(scoped: bool) -> str:
     def tenant(model) -> str:
         return f'{_table(model)}."tenant_id" = %(tenant)s AND ' if scoped else ""
 
+    def occupying(kind: str, model, condition: str, exclude: str) -> str:
+        """Rows of ``model`` (appointments, holds) whose span with buffers may meet the window."""
+        table = _table(model)
+        return f"""SELECT '{kind}', {table}."doctor_id",
+       {table}."start" - {table}."buffer_before_minutes" * interval '1 minute',
+       {table}."end" + {table}."buffer_after_minutes" * interval '1 minute',
+       {table}."id", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM {table}
+ WHERE {tenant(model)}{table}."doctor_id" = ANY(%(doctors)s) AND {condition}
+   AND {table}."start" < %(occupied_before)s AND {table}."start" > %(occupied_after)s
+   AND {table}."end" > %(occupied_end_after)s
+   AND {table}."id" IS DISTINCT FROM %({exclude})s"""
+
     rule, blocked, appointment, hold, closed = (
         _table(AvailabilityRule),
         _table(BlockedTime),
@@ -79,6 +92,9 @@ def _statement(scoped: bool) -> str:
         _table(SlotHold),
         _table(ClosedDay),
     )
+    booked = occupying("a", Appointment, f'{appointment}."state" = ANY(%(active_states)s)', "exclude_appointment")
+    live = f'{hold}."appointment_id" IS NULL AND {hold}."expires_at" > clock_timestamp()'
+    held = occupying("h", SlotHold, live, "exclude_hold")
     # Row shape: kind, doctor, span start, span end, id, then the rule's columns, then a closed date.
     # The first branch casts every column, so the others' NULLs take its types.
     return f"""
@@ -97,27 +113,9 @@ SELECT 'b', {blocked}."doctor_id", {blocked}."start", {blocked}."end", NULL,
  WHERE {tenant(BlockedTime)}{blocked}."doctor_id" = ANY(%(doctors)s)
    AND {blocked}."start" < %(end)s AND {blocked}."end" > %(start)s
 UNION ALL
-SELECT 'a', {appointment}."doctor_id",
-       {appointment}."start" - {appointment}."buffer_before_minutes" * interval '1 minute',
-       {appointment}."end" + {appointment}."buffer_after_minutes" * interval '1 minute',
-       {appointment}."id", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM {appointment}
- WHERE {tenant(Appointment)}{appointment}."doctor_id" = ANY(%(doctors)s)
-   AND {appointment}."state" = ANY(%(active_states)s)
-   AND {appointment}."start" < %(occupied_before)s AND {appointment}."start" > %(occupied_after)s
-   AND {appointment}."end" > %(occupied_end_after)s
-   AND {appointment}."id" IS DISTINCT FROM %(exclude_appointment)s
+{booked}
 UNION ALL
-SELECT 'h', {hold}."doctor_id",
-       {hold}."start" - {hold}."buffer_before_minutes" * interval '1 minute',
-       {hold}."end" + {hold}."buffer_after_minutes" * interval '1 minute',
-       {hold}."id", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM {hold}
- WHERE {tenant(SlotHold)}{hold}."doctor_id" = ANY(%(doctors)s)
-   AND {hold}."appointment_id" IS NULL AND {hold}."expires_at" > clock_timestamp()
-   AND {hold}."start" < %(occupied_before)s AND {hold}."start" > %(occupied_after)s
-   AND {hold}."end" > %(occupied_end_after)s
-   AND {hold}."id" IS DISTINCT FROM %(exclude_hold)s
+{held}
 UNION ALL
 SELECT 'c', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {closed}."date"
   FROM {closed}

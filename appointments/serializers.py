@@ -18,7 +18,7 @@ from patients.models import DocumentType
 from patients.serializers import DOCUMENT_NUMBER
 from secre.custom_fields import validate_custom_fields
 from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField, WallClockTimeField
-from secre.reference_cache import reference_row
+from secre.reference_cache import reference_lookup
 from tenants.models import (
     MAX_BOOKING_HORIZON_DAYS,
     MAX_HOLD_TTL_SECONDS,
@@ -53,8 +53,7 @@ class InstantField(serializers.Field):
 
 def _document_type(value: int) -> int:
     """An active document type's id (from the process's reference snapshot, else the database)."""
-    active = DocumentType.objects.filter(is_active=True)
-    if reference_row(active, value) is None and not active.filter(pk=value).exists():
+    if reference_lookup(DocumentType.objects.filter(is_active=True), value) is None:
         raise serializers.ValidationError("Unknown document type.", code="does_not_exist")
     return value
 

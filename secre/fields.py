@@ -9,7 +9,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from secre.reference_cache import reference_row
+from secre.reference_cache import reference_lookup
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
 _ASCII_INTEGER = re.compile(r"^\s*-?[0-9]+\s*$")
@@ -78,7 +78,7 @@ class ReferenceField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 1 <= number <= 32767:
             self.fail("out_of_range")
-        cached = reference_row(self.get_queryset(), number)
-        if cached is not None:
-            return cached
-        return super().to_internal_value(number)
+        row = reference_lookup(self.get_queryset(), number)
+        if row is None:
+            self.fail("does_not_exist", pk_value=number)
+        return row

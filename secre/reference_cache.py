@@ -48,6 +48,13 @@ def _is_tenant_data(model: type[Model]) -> bool:
     return any(field.name == "tenant" for field in model._meta.concrete_fields)
 
 
+def reference_lookup(queryset: QuerySet, pk: object) -> Model | None:
+    """The row of ``queryset`` with primary key ``pk``: from the snapshot (:func:`reference_row`), else
+    from the database (a row added since the snapshot is found, never refused); None when neither has it."""
+    row = reference_row(queryset, pk)
+    return row if row is not None else queryset.filter(pk=pk).first()
+
+
 def _watch(model: type[Model]) -> None:
     if model in _watched:
         return

@@ -55,3 +55,16 @@ class AppointmentFactory(TenantScopedFactory):
     doctor = factory.SubFactory(DoctorFactory, tenant=factory.SelfAttribute("..tenant"))
     patient = factory.SubFactory(PatientFactory, tenant=factory.SelfAttribute("..tenant"))
     end = factory.LazyAttribute(lambda a: a.start + datetime.timedelta(minutes=30))
+
+
+def bookable(tenant) -> dict:
+    """A doctor (document 1/99999999) seeing patients on Thursdays 09:00-12:00 and a patient (1/111) of
+    ``tenant``: the documents a POST /v1/appointments names them by."""
+    AvailabilityRuleFactory(doctor=DoctorFactory(tenant=tenant, document_number="99999999"), day_of_week=4)
+    PatientFactory(tenant=tenant, document_number="111")
+    return {
+        "doctorDocumentTypeId": 1,
+        "doctorDocumentNumber": "99999999",
+        "patientDocumentTypeId": 1,
+        "patientDocumentNumber": "111",
+    }

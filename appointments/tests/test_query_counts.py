@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment
-from appointments.tests.factories import DoctorFactory
+from appointments.tests.factories import DoctorFactory, bookable
 from patients.tests.factories import PatientFactory
 from tenants.context import tenant_context
 
@@ -50,21 +50,7 @@ def test_a_booking_runs_a_fixed_number_of_statements(api):
     """Key, patient, doctor, the doctor's lock, the calendars, the patient's overlap, the insert and
     its audit entry, the event and the endpoints it goes to, and the savepoints: no reference lookup
     (the snapshot has them) and no read of the new row's reverse relations."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
-    from patients.tests.factories import PatientFactory
-
-    doctor = DoctorFactory(tenant=api.tenant, document_number="99999999")
-    AvailabilityRuleFactory(doctor=doctor, day_of_week=4)
-    PatientFactory(tenant=api.tenant, document_number="111")
-    body = {
-        "doctorDocumentTypeId": 1,
-        "doctorDocumentNumber": "99999999",
-        "patientDocumentTypeId": 1,
-        "patientDocumentNumber": "111",
-    }
+    body = bookable(api.tenant)
     assert (
         api.post("/v1/appointments", {**body, "startAppointment": "2030-09-26T09:00:00"}, format="json").status_code
         == 201

@@ -7,7 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import ProgrammingError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from appointments.models import Appointment
+from appointments.tests.factories import bookable
 from audit.models import AuditEvent
 from patients.tests.factories import PatientFactory
 from tenants.context import tenant_context
@@ -122,21 +125,7 @@ def test_the_address_recorded_is_the_client_behind_the_trusted_proxy(api, settin
 
 
 def test_a_booking_records_the_appointments_own_fields_and_reads_no_reverse_relation(api):
-    from django.test.utils import CaptureQueriesContext
-
-    from appointments.models import Appointment
-    from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
-
-    doctor = DoctorFactory(tenant=api.tenant, document_number="99999999")
-    AvailabilityRuleFactory(doctor=doctor, day_of_week=4)
-    PatientFactory(tenant=api.tenant, document_number="111")
-    body = {
-        "doctorDocumentTypeId": 1,
-        "doctorDocumentNumber": "99999999",
-        "patientDocumentTypeId": 1,
-        "patientDocumentNumber": "111",
-        "startAppointment": "2030-09-26T10:00:00",
-    }
+    body = {**bookable(api.tenant), "startAppointment": "2030-09-26T10:00:00"}
     with CaptureQueriesContext(connection) as captured:
         booked = api.post("/v1/appointments", body, format="json")
     assert booked.status_code == 201, booked.content
