@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     big_targets = [replace(t, tenant=len(tenants)) for t in data.sample_targets([big], 50)]
     chosen += endpoints.build_big(big_targets, key=len(tenants), per_doctor=per_doctor)
     wanted = [s.strip() for s in args.endpoints.split(",") if s.strip()]
+    if any(e.booking is not None for e in chosen if e.slug in wanted):
+        scheduling.delete_bookings(tenants)  # earlier runs' bookings took the slots this one books
     client = Client(HTTP_HOST="127.0.0.1")
     run_tag = f"8{int(time.time()) % 10**8:08d}"
 
