@@ -3,7 +3,8 @@
 Runs ``-n`` requests of each chosen endpoint through Django's test client (the whole middleware and
 DRF stack, no HTTP server) against the bench data already loaded (``make bench`` first), counts the
 SQL statements of one request (a ``connection.execute_wrapper``; BEGIN and COMMIT are not statements there), times
-the requests without a profiler, then once more under cProfile and prints the top functions by
+the requests without a profiler (wall time, and this process's CPU time: the steadier figure on a
+shared box, Python's share only), then once more under cProfile and prints the top functions by
 own time and by cumulative time. cProfile roughly doubles Python's cost: read its figures as shares.
 
     .venv/bin/python -m secre.devdb exec -- .venv/bin/python -m scripts.bench.profile \\
@@ -77,17 +78,19 @@ def main(argv: list[str] | None = None) -> int:
 
         with connection.execute_wrapper(record):
             response = call(endpoint, 10_000, f"{run_tag}{n}q")
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for i in range(args.n):
             call(endpoint, 20_000 + i, f"{run_tag}{n}t")
         plain_ms = (time.perf_counter() - started) * 1000 / args.n
+        cpu_ms = (time.process_time() - started_cpu) * 1000 / args.n
         profiler = cProfile.Profile()
         profiler.enable()
         for i in range(args.n):
             call(endpoint, 40_000 + i, f"{run_tag}{n}p")
         profiler.disable()
         print(f"\n=== {endpoint.name}: status {response.status_code}, {len(queries)} SQL statements per request,")
-        print(f"    {plain_ms:.2f} ms per request in process (test client, no profiler), {args.n} requests")
+        print(f"    {plain_ms:.2f} ms per request in process (test client, no profiler), {args.n} requests,")
+        print(f"    {cpu_ms:.2f} ms of this process's CPU per request (not the database's; steadier than wall time)")
         if args.sql:
             for sql in queries:
                 print("    SQL:", sql[:160])
