@@ -19,6 +19,7 @@ from patients.serializers import DOCUMENT_NUMBER
 from secre.custom_fields import validate_custom_fields
 from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField, WallClockTimeField
 from secre.reference_cache import reference_lookup
+from secre.serializing import representation
 from tenants.models import (
     MAX_BOOKING_HORIZON_DAYS,
     MAX_HOLD_TTL_SECONDS,
@@ -267,6 +268,18 @@ class AppointmentSerializer(serializers.Serializer):
     # The patient and doctor are named by document: ``patient``/``doctor`` in the validated data are
     # ``{"document_type_id", "document_number"}`` references, which the view resolves in the tenant
     # (selectors.appointment_parties); the booking rules themselves are the services'.
+
+
+def appointment_representation(appointment) -> dict:
+    """``AppointmentSerializer(appointment).data`` through one reader's fields (secre/serializing.py:
+    DRF would deep-copy its 30 fields, with their querysets, for each answer and each event); a test
+    compares the two."""
+    return representation(AppointmentSerializer, appointment)
+
+
+def appointment_representations(appointments) -> list[dict]:
+    """:func:`appointment_representation` of each appointment (a page, a batch of events), in order."""
+    return [appointment_representation(appointment) for appointment in appointments]
 
 
 class CancelSerializer(serializers.Serializer):

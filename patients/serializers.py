@@ -11,6 +11,7 @@ from rest_framework import serializers
 from patients.models import DocumentType, Eps, Gender
 from secre.custom_fields import validate_custom_fields
 from secre.fields import BoundedDateTimeField, ReferenceField, StrictIntegerField
+from secre.serializing import representation
 
 DOCUMENT_NUMBER = RegexValidator(
     r"^[A-Za-z0-9-]{1,32}$", "Letters, digits and hyphens only (at most 32).", code="invalid_document_number"
@@ -67,25 +68,10 @@ class PatientSerializer(serializers.Serializer):
         return values
 
 
-_PATIENT_READER: PatientSerializer | None = None
-
-
 def patient_representation(patient) -> dict:
-    """``PatientSerializer(patient).data`` (the API's camelCase patient), without building the
-    serializer's fields again for every call.
-
-    DRF deep-copies every declared field each time a serializer is instantiated (~12 µs per object
-    here, most of a point read's serialization); this reuses one serializer's bound fields, whose
-    ``to_representation`` only reads them, so the output is the same by construction (same code,
-    same fields; a test compares the two) and it is safe under threaded workers. Reads and events
-    only: validation still instantiates its serializer per request.
-    """
-    global _PATIENT_READER  # noqa: PLW0603 (built once per process, on first use)
-    if _PATIENT_READER is None:
-        reader = PatientSerializer()
-        reader.fields  # noqa: B018 (bind the fields now, once)
-        _PATIENT_READER = reader
-    return _PATIENT_READER.to_representation(patient)
+    """``PatientSerializer(patient).data`` (the API's camelCase patient) through one reader's fields
+    (secre/serializing.py: DRF would deep-copy every field for each patient); a test compares the two."""
+    return representation(PatientSerializer, patient)
 
 
 def patient_representations(patients) -> list[dict]:

@@ -22,6 +22,7 @@ import humps
 from rest_framework.exceptions import ValidationError
 
 from secre.problems import ConflictingFields, UnknownFields
+from secre.serializing import validating
 
 ENVELOPE_KEYS = {"eventType": ("eventType", "event_type"), "actionType": ("actionType", "action_type")}
 
@@ -161,9 +162,10 @@ def validated_body(
         # A snake_case client: name fields it did not send (missing ones) in snake_case too.
         spelling = {name: humps.decamelize(name) for name in writable} | spelling
     request._request.field_spelling = spelling
-    serializer = serializer_class(data=body, partial=partial, context=context or {"request": request})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    context = context or {"request": request}
+    with validating(serializer_class, data=body, partial=partial, context=context) as serializer:
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
 
 PAGINATION_PARAMETERS = {"pageSize": ("size",), "cursor": ()}
@@ -230,6 +232,6 @@ def validated_query(
     request._request.field_spelling = spelling
     if serializer_class is None:
         return {}
-    serializer = serializer_class(data=body, context=context or {"request": request})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    with validating(serializer_class, data=body, context=context or {"request": request}) as serializer:
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

@@ -45,7 +45,7 @@ from appointments.errors import (
     SlotTaken,
 )
 from appointments.models import Appointment, Doctor, SlotHold
-from appointments.serializers import AppointmentSerializer
+from appointments.serializers import appointment_representation, appointment_representations
 from appointments.services.doctors import doctor_lock
 from patients.models import Patient
 from secre.custom_fields import custom_fields_merge
@@ -337,7 +337,7 @@ def appointments_emit(appointments: list[Appointment], event_type: str) -> None:
     :func:`appointment_emit` would (load ``patient`` and ``doctor`` with it)."""
     if not appointments:
         return
-    data = AppointmentSerializer(appointments, many=True).data
+    data = appointment_representations(appointments)
     events_emit(
         tenant_id=appointments[0].tenant_id,
         type=event_type,
@@ -372,7 +372,7 @@ def _emit(appointment: Appointment, event_type: str, *, created: bool = False) -
         type=event_type,
         object_type="appointment",
         object_id=appointment.pk,
-        data=AppointmentSerializer(appointment).data,
+        data=appointment_representation(appointment),
         created=created,
     )
 

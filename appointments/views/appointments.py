@@ -13,6 +13,8 @@ from appointments.serializers import (
     AppointmentSerializer,
     CancelSerializer,
     RescheduleSerializer,
+    appointment_representation,
+    appointment_representations,
 )
 from appointments.views import schema
 from appointments.views.common import (
@@ -56,12 +58,12 @@ class AppointmentViewSet(viewsets.ViewSet):
                 tenant=request.tenant, hold=hold, patient=data.pop("patient", None), overbook=overbook, **data
             )
         return Response(
-            AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            appointment_representation(appointment), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     def retrieve(self, request, pk: str):
         validated_query(request)
-        return Response(AppointmentSerializer(selectors.appointment_get(appointment_id=uuid_param(pk))).data)
+        return Response(appointment_representation(selectors.appointment_get(appointment_id=uuid_param(pk))))
 
     def partial_update(self, request, pk: str):
         appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
@@ -81,7 +83,7 @@ class AppointmentViewSet(viewsets.ViewSet):
         appointment = services.appointment_update(
             tenant=request.tenant, appointment=appointment, data=data, overbook=overbook
         )
-        return Response(AppointmentSerializer(appointment).data)
+        return Response(appointment_representation(appointment))
 
     def destroy(self, request, pk: str):
         appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
@@ -94,7 +96,7 @@ class AppointmentViewSet(viewsets.ViewSet):
         appointment = selectors.appointment_get(appointment_id=uuid_param(pk))
         data = validated_body(request, CancelSerializer, event_type=EVENT_TYPE, allowed_actions={"CANCEL"})
         appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason"))
-        return Response(AppointmentSerializer(appointment).data)
+        return Response(appointment_representation(appointment))
 
     @schema.APPOINTMENT_RESCHEDULE
     @action(detail=True, methods=["post"])
@@ -123,7 +125,7 @@ class AppointmentViewSet(viewsets.ViewSet):
             overbook=overbook,
         )
         return Response(
-            AppointmentSerializer(new).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            appointment_representation(new), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @schema.APPOINTMENT_BY_DATE_RANGE
@@ -141,4 +143,4 @@ class AppointmentViewSet(viewsets.ViewSet):
         )
         paginator = StablePagination(ordering=("start", "id"))
         page = paginator.paginate_queryset(selectors.appointment_list(filters=filters), request, view=self)
-        return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
+        return paginator.get_paginated_response(appointment_representations(page))
