@@ -28,13 +28,9 @@ DOCUMENT_CONSTRAINT = "patients_patient_document_uniq"
 
 def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
     """Create a patient. Raises PatientExists (409, with existingPatientId) when the tenant already
-    has a patient with this (documentTypeId, documentNumber) — checked by a unique constraint, so
-    two concurrent creates cannot both succeed."""
-    existing = patient_find_by_document(
-        document_type_id=data["document_type"].pk, document_number=data["document_number"]
-    )
-    if existing is not None:
-        raise PatientExists(existingPatientId=str(existing.pk))
+    has a patient with this (documentTypeId, documentNumber) — decided by the unique constraint
+    alone (no read first: the insert is tried in a savepoint), so two concurrent creates cannot both
+    succeed and the usual case is one statement."""
     patient = Patient(tenant=tenant, **data)
     _save_unique(patient, force_insert=True)
     _emit(patient, "patient.created", created=True)

@@ -10,10 +10,10 @@ same field classes and code run, only the copying is skipped):
   fields only read (``to_representation``); for serializers whose output needs no context.
 * :func:`validating` — a serializer for ``is_valid()`` whose fields are borrowed from a pool of earlier
   copies and given it as their parent (hence ``context``, ``root`` and ``partial`` are the new
-  serializer's; names, labels and sources stay as the first ``Field.bind`` set them), returned to the pool when the block ends. A borrowed set serves one
-  serializer at a time, so threaded workers and nested uses are safe. Classes that build or change
-  their fields themselves (an ``__init__`` touching ``self.fields``, their own ``get_fields``) get
-  DRF's copy as usual.
+  serializer's; names, labels and sources stay as the first ``Field.bind`` set them), returned to
+  the pool when the block ends. A borrowed set serves one serializer at a time, so threaded workers
+  and nested uses are safe. Classes that build or change their fields themselves (an ``__init__``
+  touching ``self.fields``, their own ``get_fields``) get DRF's copy as usual.
 """
 
 from __future__ import annotations

@@ -96,8 +96,18 @@ def appointment_book(
     if end is None:
         end = appointment_end(doctor=doctor, start=start, kind=kind, zone=tenant.zone)
     appointment = Appointment(tenant=tenant, patient=patient, doctor=doctor, start=start, end=end, **fields)
-    with transaction.atomic():
-        _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk, force_insert=True)
+    # One savepoint for the whole booking: all or nothing, and an exclusion constraint's verdict on the
+    # insert becomes SlotTaken/PatientBusy once it is rolled back.
+    with _conflicts_as_409(appointment):
+        _place(
+            appointment,
+            tenant=tenant,
+            kind=kind,
+            overbook=overbook,
+            front_desk=front_desk,
+            force_insert=True,
+            savepoint=False,
+        )
         # A new appointment has no successor yet: its rescheduledToId is null without a query.
         Appointment.rescheduled_to.related.set_cached_value(appointment, None)
         _emit(appointment, "appointment.created", created=True)
@@ -393,9 +403,15 @@ def _place(
     front_desk: bool = False,
     exclude_hold=None,
     force_insert: bool = False,
+    savepoint: bool = True,
 ) -> None:
     """Check and save an appointment's interval (inside the caller's transaction, under the doctor's lock).
-    A live hold being booked (``exclude_hold``) passed the booking window when it was made."""
+    A live hold being booked (``exclude_hold``) passed the booking window when it was made.
+
+    The patient's other appointments are not read for a new one (``force_insert``): it is active
+    (lifecycle.INITIAL_STATES), so the patient exclusion constraint, which covers exactly the active
+    states and overlapping times, answers PatientBusy with the same conflictingAppointmentId.
+    ``savepoint=False``: the caller's :func:`_conflicts_as_409` block holds the insert."""
     _check_interval(appointment)
     doctor_lock(appointment.doctor)
     window = BookingWindow.for_doctor(appointment.doctor, tenant)
@@ -424,14 +440,18 @@ def _place(
         raise SlotHeld(
             conflictingHoldId=str(check.conflicting_hold_id), expiresAt=expires.isoformat() if expires else None
         )
-    busy = _patient_conflict(appointment)
-    if busy is not None:
-        raise PatientBusy(conflictingAppointmentId=str(busy))
+    if not force_insert:
+        busy = _patient_conflict(appointment)
+        if busy is not None:
+            raise PatientBusy(conflictingAppointmentId=str(busy))
     appointment.capacity = check.capacity
     appointment.overbooked = bool(blocking) or "taken" in check.reasons
     appointment.buffer_before_minutes = int(kind.before.total_seconds() // 60)
     appointment.buffer_after_minutes = int(kind.after.total_seconds() // 60)
-    _save_appointment(appointment, force_insert=force_insert)
+    if savepoint:
+        _save_appointment(appointment, force_insert=force_insert)
+    else:
+        appointment.save(force_insert=force_insert)
 
 
 def outside_window_error(rule: str, window: BookingWindow) -> OutsideBookingWindow:
@@ -459,9 +479,15 @@ def _patient_conflict(appointment: Appointment):
 
 
 def _save_appointment(appointment: Appointment, **kwargs: Any) -> None:
-    """Save; an exclusion-constraint violation becomes SlotTaken/PatientBusy naming the other
-    booking. Under RLS PostgreSQL hides the other row in the error detail, so after rolling back
-    to the savepoint it is selected (the caller's tenant can see it)."""
+    """Save in a savepoint of its own (:func:`_conflicts_as_409`)."""
+    with _conflicts_as_409(appointment):
+        appointment.save(**kwargs)
+
+
+def _conflicts_as_409(appointment: Appointment):
+    """A savepoint in which an exclusion-constraint violation by ``appointment`` becomes SlotTaken or
+    PatientBusy naming the other booking. Under RLS PostgreSQL hides the other row in the error detail,
+    so after rolling back to the savepoint it is selected (the caller's tenant can see it)."""
 
     def patient_busy():
         return PatientBusy(conflictingAppointmentId=_str(_patient_conflict(appointment)))
@@ -470,8 +496,7 @@ def _save_appointment(appointment: Appointment, **kwargs: Any) -> None:
         other = active_overlapping(appointment.doctor, appointment.start, appointment.end, exclude=appointment.pk)
         return SlotTaken(conflictingAppointmentId=_str(other.values_list("id", flat=True).first()))
 
-    with constraint_as({PATIENT_OVERLAP_CONSTRAINT: patient_busy, DOCTOR_OVERLAP_CONSTRAINT: slot_taken}):
-        appointment.save(**kwargs)
+    return constraint_as({PATIENT_OVERLAP_CONSTRAINT: patient_busy, DOCTOR_OVERLAP_CONSTRAINT: slot_taken})
 
 
 def _str(value: object) -> str | None:

@@ -1,9 +1,15 @@
 """Scheduling API over HTTP: doctors, availability, bookings, lifecycle, catalogs."""
 
+import uuid
+
 import pytest
 
+from appointments.models import Appointment
 from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
+from audit.models import AuditEvent
 from patients.tests.factories import PatientFactory
+from tenants.context import tenant_context
+from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +137,11 @@ def test_patient_busy_with_another_doctor(api, doctor, patient):
     response = api.post("/v1/appointments", booking(doctor_document_number="88888888"), format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "patient_busy" and response.json()["conflictingAppointmentId"] == first["id"]
+    # The patient exclusion constraint decided it: the refused booking left no row, entry or event.
+    with tenant_context(api.tenant.id):
+        assert list(Appointment.objects.values_list("id", flat=True)) == [uuid.UUID(first["id"])]
+        assert Event.objects.filter(type="appointment.created").count() == 1
+        assert AuditEvent.objects.filter(content_type__model="appointment").count() == 1
 
 
 def test_outside_availability_and_overbook_needs_its_scope(api, doctor, patient):

@@ -2,9 +2,11 @@
 
 import pytest
 
+from audit.models import AuditEvent
 from patients.models import Patient
 from patients.tests.factories import PatientFactory
 from tenants.context import tenant_context
+from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +131,13 @@ def test_duplicate_document_is_409_with_existing_id(api):
     assert response.status_code == 409
     assert response.json()["code"] == "patient_exists"
     assert response.json()["existingPatientId"] == first["id"]
+    # The unique constraint decided it (no read first): the refused insert left nothing behind.
+    with tenant_context(api.tenant.id):
+        assert Patient.objects.filter(document_number=SEED_001_BODY["document_number"]).count() == 1
+        assert Event.objects.filter(type="patient.created").count() == 1
+        assert list(AuditEvent.objects.filter(content_type__model="patient").values_list("object_pk", flat=True)) == [
+            first["id"]
+        ]
 
 
 def test_same_document_in_two_tenants_is_fine(api, other_api):
