@@ -147,9 +147,15 @@ def resolve_api_key(presented: str | None, *, enter_tenant: bool = False) -> Api
 
 
 def _resolved(cursor, sql: str, prefix: str) -> dict | None:
+    """The resolver's row as ``{column name: value}``, or None. The names are read off the result
+    itself (libpq's field names: ``cursor.description`` would build a typed Column object for each of
+    its 21 columns on every request)."""
     cursor.execute(sql, [prefix])
     row = cursor.fetchone()
-    return None if row is None else dict(zip((column.name for column in cursor.description), row, strict=True))
+    if row is None:
+        return None
+    result = cursor.cursor.pgresult
+    return dict(zip((result.fname(i).decode() for i in range(result.nfields)), row, strict=True))
 
 
 def api_key_touch(*, client: ApiClient | PlatformClient) -> None:
