@@ -81,16 +81,20 @@ def events_emit(
             for object_id, data in items
         ]
     )
+    # Read on every write: through a statement built once (tenants.scoping.lookup_all), not the ORM's.
     endpoints = [
-        e for e in WebhookEndpoint.objects.using(using).filter(tenant_id=tenant_id, enabled=True) if e.wants(type)
+        e
+        for e in WebhookEndpoint.objects.db_manager(using).lookup_all(tenant_id=tenant_id, enabled=True)
+        if e.wants(type)
     ]
-    Delivery.objects.using(using).bulk_create(
-        [
-            Delivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now)
-            for event in created
-            for endpoint in endpoints
-        ]
-    )
+    if endpoints:
+        Delivery.objects.using(using).bulk_create(
+            [
+                Delivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now)
+                for event in created
+                for endpoint in endpoints
+            ]
+        )
     return created
 
 

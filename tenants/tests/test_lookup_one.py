@@ -73,3 +73,20 @@ def test_another_tenants_row_never_comes_back(tenant, other_tenant):
             assert '"tenant_id" = ' not in captured.captured_queries[0]["sql"]
     with tenant_context(other_tenant.id):
         assert Patient.objects.lookup_one(pk=theirs.pk).pk == theirs.pk
+
+
+def test_lookup_all_is_the_orms_list_in_id_order(tenant, other_tenant):
+    mine = [DoctorFactory(tenant=tenant, specialty="b") for _ in range(3)]
+    DoctorFactory(tenant=tenant, specialty="c")
+    theirs = DoctorFactory(tenant=other_tenant, specialty="b")
+    with tenant_context(tenant.id):
+        found = Doctor.objects.lookup_all(specialty="b")
+        expected = list(Doctor.objects.filter(specialty="b").order_by("pk"))
+        assert Doctor.objects.lookup_all(specialty="nobody") == []
+        with CaptureQueriesContext(connection) as captured:
+            Doctor.objects.lookup_all(specialty="b")
+        assert '"appointments_doctor"."tenant_id" = ' in captured.captured_queries[0]["sql"]
+        with across_tenants():  # without the explicit filter the runtime role's RLS still hides theirs
+            assert theirs.pk not in {doctor.pk for doctor in Doctor.objects.lookup_all(specialty="b")}
+    assert [_fields(d) for d in found] == [_fields(d) for d in expected]
+    assert [d.pk for d in found] == sorted(d.pk for d in mine)
