@@ -148,6 +148,8 @@ for _alias in DATABASES.values():
     _alias["ENGINE"] = "django.db.backends.postgresql"
     _alias.setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_secre")
     _alias["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # On for every alias; API requests skip its per-request SELECT 1 and find a dead connection with
+    # their first statement instead (tenants/middleware.py, docs/scaling.md).
     _alias["CONN_HEALTH_CHECKS"] = True
     _alias["DISABLE_SERVER_SIDE_CURSORS"] = _no_server_side_cursors
     _alias.setdefault("OPTIONS", {})["prepare_threshold"] = None
