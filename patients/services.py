@@ -30,7 +30,7 @@ def patient_create(*, tenant: Tenant, data: dict[str, Any]) -> Patient:
     """Create a patient. Raises PatientExists (409, with existingPatientId) when the tenant already
     has a patient with this (documentTypeId, documentNumber) — decided by the unique constraint
     alone (no read first: the insert is tried in a savepoint), so two concurrent creates cannot both
-    succeed and the usual case is one statement."""
+    succeed, and a new patient costs no lookup."""
     patient = Patient(tenant=tenant, **data)
     _save_unique(patient, force_insert=True)
     _emit(patient, "patient.created", created=True)

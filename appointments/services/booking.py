@@ -99,15 +99,7 @@ def appointment_book(
     # One savepoint for the whole booking: all or nothing, and an exclusion constraint's verdict on the
     # insert becomes SlotTaken/PatientBusy once it is rolled back.
     with _conflicts_as_409(appointment):
-        _place(
-            appointment,
-            tenant=tenant,
-            kind=kind,
-            overbook=overbook,
-            front_desk=front_desk,
-            force_insert=True,
-            savepoint=False,
-        )
+        _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk, force_insert=True)
         # A new appointment has no successor yet: its rescheduledToId is null without a query.
         Appointment.rescheduled_to.related.set_cached_value(appointment, None)
         _emit(appointment, "appointment.created", created=True)
@@ -194,15 +186,16 @@ def appointment_book_hold(
             tenant=tenant, patient=patient, doctor=hold.doctor, start=hold.start, end=hold.end, **fields
         )
         kind = SlotKind.of(appointment_type_find(appointment.appointment_type))
-        _place(
-            appointment,
-            tenant=tenant,
-            kind=kind,
-            overbook=overbook,
-            front_desk=front_desk,
-            exclude_hold=hold.pk if live else None,
-            force_insert=True,
-        )
+        with _conflicts_as_409(appointment):
+            _place(
+                appointment,
+                tenant=tenant,
+                kind=kind,
+                overbook=overbook,
+                front_desk=front_desk,
+                exclude_hold=hold.pk if live else None,
+                force_insert=True,
+            )
         hold.appointment = appointment
         hold.save(update_fields=["appointment"])
         _emit(appointment, "appointment.created", created=True)
@@ -305,7 +298,8 @@ def appointment_update(
             setattr(appointment, attr, value)
         if moved and lifecycle.is_active(appointment.state):
             kind = SlotKind.of(appointment_type_find(appointment.appointment_type))
-            _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk)
+            with _conflicts_as_409(appointment):
+                _place(appointment, tenant=tenant, kind=kind, overbook=overbook, front_desk=front_desk)
         elif moved and changed & (RESCHEDULE_FIELDS - {"appointment_type"}):
             raise InvalidTransition(
                 "Only scheduled or confirmed appointments can be rescheduled.",
@@ -403,15 +397,14 @@ def _place(
     front_desk: bool = False,
     exclude_hold=None,
     force_insert: bool = False,
-    savepoint: bool = True,
 ) -> None:
     """Check and save an appointment's interval (inside the caller's transaction, under the doctor's lock).
     A live hold being booked (``exclude_hold``) passed the booking window when it was made.
 
     The patient's other appointments are not read for a new one (``force_insert``): it is active
     (lifecycle.INITIAL_STATES), so the patient exclusion constraint, which covers exactly the active
-    states and overlapping times, answers PatientBusy with the same conflictingAppointmentId.
-    ``savepoint=False``: the caller's :func:`_conflicts_as_409` block holds the insert."""
+    states and overlapping times, answers PatientBusy with the same conflictingAppointmentId. The
+    caller holds the save in a :func:`_conflicts_as_409` block (a booking's is its whole block)."""
     _check_interval(appointment)
     doctor_lock(appointment.doctor)
     window = BookingWindow.for_doctor(appointment.doctor, tenant)
@@ -448,10 +441,7 @@ def _place(
     appointment.overbooked = bool(blocking) or "taken" in check.reasons
     appointment.buffer_before_minutes = int(kind.before.total_seconds() // 60)
     appointment.buffer_after_minutes = int(kind.after.total_seconds() // 60)
-    if savepoint:
-        _save_appointment(appointment, force_insert=force_insert)
-    else:
-        appointment.save(force_insert=force_insert)
+    appointment.save(force_insert=force_insert)
 
 
 def outside_window_error(rule: str, window: BookingWindow) -> OutsideBookingWindow:
