@@ -75,6 +75,7 @@ def test_another_tenants_row_never_comes_back(tenant, other_tenant):
         assert Patient.objects.lookup_one(pk=theirs.pk).pk == theirs.pk
 
 
+@pytest.mark.isolation
 def test_lookup_all_is_the_orms_list_in_id_order(tenant, other_tenant):
     mine = [DoctorFactory(tenant=tenant, specialty="b") for _ in range(3)]
     DoctorFactory(tenant=tenant, specialty="c")
