@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from patients.models import DocumentType, Eps, Gender, NameSearch, Patient
+from secre.pagination import ReadWindow
 from secre.path_params import could_be_document_number
 from secre.problems import NotFound
 
@@ -54,7 +55,9 @@ def name_starts_with(value: str, *, field: str = "name_search") -> Q:
     return Q(**{f"{field}__startswith": needle}) | Q(**{f"{field}__contains": Concat(Value(" "), needle)})
 
 
-def patient_list(*, filters: dict[str, Any], window: tuple[UUID | None, int] | None = None) -> QuerySet[Patient]:
+def patient_list(
+    *, filters: dict[str, Any], window: tuple[UUID | None, int] | None = None
+) -> QuerySet[Patient] | ReadWindow:
     """Patients matching ``filters`` (validated PatientFilterSerializer data), in id order.
 
     ``window`` — ``(after id, limit)``, the keyset page the caller will read
@@ -73,7 +76,16 @@ def patient_list(*, filters: dict[str, Any], window: tuple[UUID | None, int] | N
       that type); the FHIR facade's ``identifier``;
     * birthDateFrom / birthDateBefore: birthDate in ``[from, before)``;
     * updatedSince: updatedAt >= the given time.
+
+    With a ``window`` and the phone as the only filter (a chatbot's "who is writing?"), the page is
+    read at once through a statement built once (``lookup_window``) and returned as a
+    :class:`~secre.pagination.ReadWindow`, which the paginator reads like the queryset: the same rows
+    and links, without building the ORM's query on every message.
     """
+    if window is not None and "phone" in filters and not (filters.keys() - {"phone", "pageSize", "cursor"}):
+        after, limit = window
+        rows = Patient.objects.lookup_window(("phone", "cell_phone"), filters["phone"], after=after, limit=limit)
+        return ReadWindow(rows, after=after, limit=limit)
     queryset = Patient.objects.all()
     if "documentTypeId" in filters:
         queryset = queryset.filter(document_type_id=filters["documentTypeId"])

@@ -35,6 +35,41 @@ def _well_formed(raw: str) -> bool:
     return bool(tokens) and set(tokens) <= _CURSOR_TOKENS and all(len(values) == 1 for values in tokens.values())
 
 
+class ReadWindow:
+    """The rows a selector has already read for :meth:`StablePagination.forward_window`'s ``(after,
+    limit)`` — in id order, after ``after``, at most ``limit`` — standing in for the queryset
+    :meth:`StablePagination.paginate_queryset` would have read them from, so that DRF's own cursor code
+    computes the page and its ``next``/``previous`` links exactly as for a queryset (one statement built
+    once instead of the ORM's; issue 16, docs/benchmarks.md).
+
+    It answers only the calls that window implies — ``order_by("id")``, ``filter(id__gt=after)`` when
+    there is a cursor, and a slice within ``[0, limit)`` — and raises TypeError for any other: a cursor
+    the window was not read for is never answered from it.
+    """
+
+    def __init__(self, rows: list, *, after: UUID | None, limit: int) -> None:
+        self.rows = rows
+        self.after = after
+        self.limit = limit
+        self.filtered = after is None
+
+    def order_by(self, *fields: str) -> ReadWindow:
+        if fields != (StablePagination.ordering,):
+            raise TypeError(f"a window read in id order cannot be ordered by {fields}")
+        return self
+
+    def filter(self, **conditions) -> ReadWindow:
+        if self.after is None or conditions.keys() != {"id__gt"} or UUID(str(conditions["id__gt"])) != self.after:
+            raise TypeError(f"a window read after {self.after} cannot answer {conditions}")
+        self.filtered = True
+        return self
+
+    def __getitem__(self, window: slice) -> list:
+        if not self.filtered or (window.start or 0) != 0 or window.stop is None or window.stop > self.limit:
+            raise TypeError(f"a window of {self.limit} rows after {self.after} cannot answer {window}")
+        return self.rows[window]
+
+
 class StablePagination(CursorPagination):
     """Keyset pagination in a stable order (``id``: UUIDv7, so creation order), absolute links.
 

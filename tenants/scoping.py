@@ -49,16 +49,48 @@ class TenantScopedManager(TenantScopedQuerySetMixin, models.Manager):
         such as a tenant's webhook endpoints)."""
         return self._lookup(equal, limit=None)
 
-    def _lookup(self, equal: dict[str, Any], *, limit: int | None) -> list[models.Model]:
+    def lookup_window(
+        self, either: tuple[str, ...], value: Any, *, after: Any | None, limit: int
+    ) -> list[models.Model]:
+        """The rows where any of the fields ``either`` equals ``value``, in primary-key order, after the
+        primary key ``after`` (None: from the first), at most ``limit`` of them —
+        ``list(filter(Q(a=value) | Q(b=value), pk__gt=after).order_by("pk")[:limit])`` through a statement
+        built once, as :meth:`lookup_one`. For a keyset page read in one statement
+        (secre.pagination.ReadWindow), such as the patients with a phone number."""
+        return self._lookup({}, either=(either, value), after=after, limit=limit)
+
+    def _lookup(
+        self,
+        equal: dict[str, Any],
+        *,
+        limit: int | None,
+        either: tuple[tuple[str, ...], Any] | None = None,
+        after: Any | None = None,
+    ) -> list[models.Model]:
         using = self._db or DEFAULT_DB_ALIAS
         tenant = scoped_tenant(using=using)
         connection = connections[using]
-        shape = _lookup_shape(self.model, tuple(equal), scoped=tenant is not NOT_SCOPED, using=using, limit=limit)
+        either_names, either_value = either or ((), None)
+        shape = _lookup_shape(
+            self.model,
+            tuple(equal),
+            scoped=tenant is not NOT_SCOPED,
+            using=using,
+            limit=limit,
+            either=either_names,
+            after=after is not None,
+        )
         params = [] if tenant is NOT_SCOPED else [tenant or None]
         params += [
             field.get_db_prep_value(value, connection, prepared=False)
             for field, value in zip(shape.fields, equal.values(), strict=True)
         ]
+        # One value compared with each field of ``either``: prepared once (they share its type).
+        if shape.either:
+            prepared = shape.either[0].get_db_prep_value(either_value, connection, prepared=False)
+            params += [prepared] * len(shape.either)
+        if after is not None:
+            params.append(self.model._meta.pk.get_db_prep_value(after, connection, prepared=False))
         with connection.cursor() as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
@@ -76,6 +108,7 @@ class TenantScopedManager(TenantScopedQuerySetMixin, models.Manager):
 class _LookupShape:
     sql: str
     fields: list  # the fields compared, in the order of ``equal``
+    either: list  # the fields of which any may equal the one value
     attnames: list[str]
     columns: list  # each selected column's expression (what converters are given)
     converters: list  # (index, converters) of the columns that have any
@@ -84,25 +117,45 @@ class _LookupShape:
 _SHAPES: dict[tuple, _LookupShape] = {}
 
 
-def _lookup_shape(model, names: tuple[str, ...], *, scoped: bool, using: str, limit: int | None) -> _LookupShape:
-    key = (model, names, scoped, using, limit)
+def _lookup_shape(
+    model, names: tuple[str, ...], *, scoped: bool, using: str, limit: int | None, either: tuple[str, ...], after: bool
+) -> _LookupShape:
+    key = (model, names, scoped, using, limit, either, after)
     shape = _SHAPES.get(key)
     if shape is None:
-        shape = _SHAPES[key] = _build_lookup(model, names, scoped=scoped, using=using, limit=limit)
+        shape = _SHAPES[key] = _build_lookup(
+            model, names, scoped=scoped, using=using, limit=limit, either=either, after=after
+        )
     return shape
 
 
-def _build_lookup(model, names: tuple[str, ...], *, scoped: bool, using: str, limit: int | None) -> _LookupShape:
+def _build_lookup(
+    model, names: tuple[str, ...], *, scoped: bool, using: str, limit: int | None, either: tuple[str, ...], after: bool
+) -> _LookupShape:
     connection = connections[using]
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
     concrete = list(meta.concrete_fields)
     columns = [field.get_col(meta.db_table) for field in concrete]
-    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
+
+    def field_of(name: str):
+        return meta.pk if name == "pk" else meta.get_field(name)
+
+    def column_of(field) -> str:
+        return f"{table}.{connection.ops.quote_name(field.column)}"
+
+    fields = [field_of(name) for name in names]
+    alternatives = [field_of(name) for name in either]
+    if len({type(field) for field in alternatives}) > 1:
+        raise ValueError(f"lookup_window compares one value with fields of one type, not {either}")
+    pk = column_of(meta.pk)
     where = [f"{table}.{connection.ops.quote_name('tenant_id')} = %s"] if scoped else []
-    where += [f"{table}.{connection.ops.quote_name(field.column)} = %s" for field in fields]
-    selected = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in concrete)
-    pk = f"{table}.{connection.ops.quote_name(meta.pk.column)}"
+    where += [f"{column_of(field)} = %s" for field in fields]
+    if alternatives:
+        where.append("(" + " OR ".join(f"{column_of(field)} = %s" for field in alternatives) + ")")
+    if after:
+        where.append(f"{pk} > %s")
+    selected = ", ".join(column_of(field) for field in concrete)
     sql = f"SELECT {selected} FROM {table} WHERE {' AND '.join(where) or 'TRUE'} ORDER BY {pk}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -111,4 +164,4 @@ def _build_lookup(model, names: tuple[str, ...], *, scoped: bool, using: str, li
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if found:
             converters.append((index, found))
-    return _LookupShape(sql, fields, [field.attname for field in concrete], columns, converters)
+    return _LookupShape(sql, fields, alternatives, [field.attname for field in concrete], columns, converters)

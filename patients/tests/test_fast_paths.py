@@ -6,20 +6,28 @@
   refuses an unknown one as before, asks the database about one the snapshot lacks, and a saved
   reference row empties the snapshot.
 * A created object's first event has sequence 1 without reading the last sequence.
+* The phone list reads its page in one statement built once: the same rows and links as the
+  queryset paged by DRF.
 """
 
 import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
+from rest_framework.pagination import Cursor
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
+from patients import selectors
 from patients.models import Eps, Patient
 from patients.serializers import PatientSerializer, patient_representation
 from patients.tests.factories import PatientFactory
 from secre import reference_cache
+from secre.pagination import ReadWindow, StablePagination
 from tenants.context import tenant_context
 from webhooks.models import Event
 
@@ -136,3 +144,94 @@ def test_created_patients_first_event_is_sequence_one_and_updates_follow(api):
     with tenant_context(api.tenant.id):
         events = list(Event.objects.filter(object_id=patient_id).order_by("sequence"))
     assert [(e.type, e.sequence) for e in events] == [("patient.created", 1), ("patient.updated", 2)]
+
+
+PHONE = "+573001112233"
+# What a request sends inside a test's transaction besides its own statements: its savepoint and
+# release, and the test's tenant setting read before and put back after.
+TEST_SCAFFOLDING = (
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+    "SELECT NULLIF(current_setting('app.tenant_id', true), '')",
+    "SELECT set_config('app.tenant_id', %s, true)",
+    "SELECT set_config('app.tenant_id', '', true)",
+)
+
+
+def _patients_with_the_phone(tenant, other_tenant) -> list[Patient]:
+    """Five of ``tenant``'s patients with PHONE (as phone or cell phone), one without, and one of
+    ``other_tenant`` with it."""
+    mine = [PatientFactory(tenant=tenant, phone=PHONE) for _ in range(3)]
+    mine += [PatientFactory(tenant=tenant, cell_phone=PHONE) for _ in range(2)]
+    PatientFactory(tenant=tenant)
+    PatientFactory(tenant=other_tenant, phone=PHONE, cell_phone=PHONE)
+    return sorted(mine, key=lambda patient: patient.pk)
+
+
+def _links(paginator) -> tuple[str | None, str | None]:
+    return paginator.get_next_link(), paginator.get_previous_link()
+
+
+def test_a_phone_page_read_at_once_is_the_querysets_page_with_the_same_links(tenant, other_tenant):
+    """The phone list's ReadWindow (one statement built once) against DRF's cursor pagination of the
+    ORM's queryset, page by page: the same rows and the same next and previous links."""
+    expected_ids = [patient.pk for patient in _patients_with_the_phone(tenant, other_tenant)]
+    url = f"/v1/patients?phone={PHONE}&pageSize=2"
+    seen = []
+    with tenant_context(tenant.id):
+        while url:
+            request = Request(APIRequestFactory().get(url))
+            fast, slow = StablePagination(), StablePagination()
+            window = fast.forward_window(request)
+            rows = selectors.patient_list(filters={"phone": PHONE, "pageSize": 2}, window=window)
+            assert isinstance(rows, ReadWindow)
+            page = fast.paginate_queryset(rows, request)
+            queryset = Patient.objects.filter(Q(phone=PHONE) | Q(cell_phone=PHONE))
+            assert [p.pk for p in page] == [p.pk for p in slow.paginate_queryset(queryset, request)]
+            assert _links(fast) == _links(slow)
+            assert all(isinstance(p.phone, type(slow.page[0].phone)) for p in page if p.phone)
+            seen += [p.pk for p in page]
+            url = fast.get_next_link()
+    assert seen == expected_ids
+
+
+def test_the_phone_list_walks_every_page_in_two_statements_each(api, other_tenant):
+    expected_ids = [str(patient.pk) for patient in _patients_with_the_phone(api.tenant, other_tenant)]
+    url, seen = f"/v1/patients?phone={PHONE}&pageSize=2", []
+    api.get("/v1/patients?pageSize=1")  # the key's first use today also records it (last_used_at)
+    while url:
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(url)
+        assert response.status_code == 200, response.content
+        statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TEST_SCAFFOLDING)]
+        assert len(statements) == 2, [sql[:60] for sql in statements]  # the key resolver, the page
+        assert "secre_resolve_api_key" in statements[0] and '"patients_patient"."cell_phone" = ' in statements[1]
+        seen += [row["id"] for row in response.json()["results"]]
+        url = response.json()["next"]
+    assert seen == expected_ids
+    # The way back (a reverse cursor) goes through the queryset and gives the first page again.
+    second = api.get(f"/v1/patients?phone={PHONE}&pageSize=2").json()["next"]
+    previous = api.get(second).json()["previous"]
+    assert [row["id"] for row in api.get(previous).json()["results"]] == expected_ids[:2]
+
+
+def test_a_crafted_forward_cursor_is_answered_or_refused_never_a_500(api, other_tenant):
+    """A cursor whose id is written in capitals names the same position; one with an offset goes the
+    queryset's way (DRF's offset), one that is no id is the 400 it always was."""
+    ids = [str(patient.pk) for patient in _patients_with_the_phone(api.tenant, other_tenant)]
+
+    def cursor(**parts) -> str:
+        paginator = StablePagination()
+        paginator.base_url = "http://testserver/v1/patients"
+        link = paginator.encode_cursor(Cursor(**{"offset": 0, "reverse": False, **parts}))
+        return link.split("cursor=")[1]
+
+    upper = api.get(f"/v1/patients?phone={PHONE}&pageSize=2&cursor={cursor(position=ids[0].upper())}")
+    assert upper.status_code == 200
+    assert [row["id"] for row in upper.json()["results"]] == ids[1:3]
+    offset = api.get(f"/v1/patients?phone={PHONE}&pageSize=2&cursor={cursor(position=ids[0], offset=1)}")
+    assert offset.status_code == 200
+    assert [row["id"] for row in offset.json()["results"]] == ids[2:4]
+    broken = api.get(f"/v1/patients?phone={PHONE}&cursor={cursor(position='not-an-id')}")
+    assert broken.status_code == 400
+    assert broken.json()["code"] == "invalid_cursor"

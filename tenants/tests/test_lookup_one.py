@@ -1,10 +1,12 @@
-"""``TenantScopedManager.lookup_one`` (tenants/scoping.py) returns what the ORM would, names its tenant,
-and never another tenant's row — by its filter, and without it by RLS as the runtime role."""
+"""``TenantScopedManager.lookup_one``, ``lookup_all`` and ``lookup_window`` (tenants/scoping.py) return
+what the ORM would, name their tenant, and never return another tenant's row — by their filter, and
+without it by RLS as the runtime role."""
 
 import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -91,3 +93,29 @@ def test_lookup_all_is_the_orms_list_in_id_order(tenant, other_tenant):
             assert theirs.pk not in {doctor.pk for doctor in Doctor.objects.lookup_all(specialty="b")}
     assert [_fields(d) for d in found] == [_fields(d) for d in expected]
     assert [d.pk for d in found] == sorted(d.pk for d in mine)
+
+
+@pytest.mark.isolation
+def test_lookup_window_is_the_orms_keyset_page(tenant, other_tenant):
+    number = "+573001112233"
+    mine = [PatientFactory(tenant=tenant, phone=number) for _ in range(2)]
+    mine += [PatientFactory(tenant=tenant, cell_phone=number) for _ in range(2)]
+    PatientFactory(tenant=tenant)
+    theirs = PatientFactory(tenant=other_tenant, phone=number)
+    either = Q(phone=number) | Q(cell_phone=number)
+    with tenant_context(tenant.id):
+        first = Patient.objects.lookup_window(
+            ("phone", "cell_phone"), PhoneNumber.from_string(number), after=None, limit=3
+        )
+        rest = Patient.objects.lookup_window(("phone", "cell_phone"), number, after=first[-1].pk, limit=3)
+        expected = list(Patient.objects.filter(either).order_by("pk"))
+        with CaptureQueriesContext(connection) as captured:
+            Patient.objects.lookup_window(("phone", "cell_phone"), number, after=None, limit=3)
+        assert '"patients_patient"."tenant_id" = ' in captured.captured_queries[0]["sql"]
+        with across_tenants():  # without the explicit filter the runtime role's RLS still hides theirs
+            found = Patient.objects.lookup_window(("phone", "cell_phone"), number, after=None, limit=10)
+            assert theirs.pk not in {patient.pk for patient in found}
+    assert [_fields(p) for p in first + rest] == [_fields(p) for p in expected]
+    assert [p.pk for p in first + rest] == sorted(p.pk for p in mine)
+    with pytest.raises(ValueError, match="one type"):
+        Patient.objects.lookup_window(("phone", "email"), number, after=None, limit=1)
