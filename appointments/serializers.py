@@ -399,30 +399,51 @@ class TimeSlotsSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-def slot_representation(slot, zone) -> dict:
+def slot_representation(slot, zone, texts: InstantTexts | None = None) -> dict:
     """``SlotSerializer(slot, context={"zone": zone}).data`` built directly: a 31-day answer has hundreds
     of slots, and DRF's per-field machinery was 40 % of such a request (issue 16's profile). Same keys
     in the same order, same values (a test renders both and compares the bytes); the serializer stays
-    the declared schema."""
+    the declared schema. ``texts`` — one :class:`InstantTexts` for the whole answer — writes each
+    instant once (a slot's end is the next slot's start)."""
+    texts = texts or InstantTexts(zone)
+    start_utc, start_local = texts(slot.start)
+    end_utc, end_local = texts(slot.end)
     return {
-        "start": to_utc_z(slot.start),
-        "end": to_utc_z(slot.end),
-        "startLocal": slot.start.astimezone(zone).isoformat(),
-        "endLocal": slot.end.astimezone(zone).isoformat(),
+        "start": start_utc,
+        "end": end_utc,
+        "startLocal": start_local,
+        "endLocal": end_local,
         "capacity": int(slot.capacity),
         "remaining": int(slot.remaining),
         "held": bool(slot.held),
     }
 
 
+class InstantTexts:
+    """``instant -> (RFC 3339 in UTC with Z, RFC 3339 with the zone's offset)``, each instant formatted
+    once: writing them was half of a slot's representation, and consecutive slots share their
+    boundaries."""
+
+    def __init__(self, zone) -> None:
+        self.zone = zone
+        self.known: dict = {}
+
+    def __call__(self, instant) -> tuple[str, str]:
+        found = self.known.get(instant)
+        if found is None:
+            found = self.known[instant] = (to_utc_z(instant), instant.astimezone(self.zone).isoformat())
+        return found
+
+
 def time_slots_representation(*, tenant, doctor, slots) -> dict:
     """``TimeSlotsSerializer({"doctor", "timeZone", "slots"}).data`` (times in the ``tenant``'s zone)
     with :func:`slot_representation`."""
     zone = tenant.zone
+    texts = InstantTexts(zone)
     return {
         "doctor": DoctorReferenceSerializer(doctor).data,
         "timeZone": tenant.timezone,
-        "slots": [slot_representation(slot, zone) for slot in slots],
+        "slots": [slot_representation(slot, zone, texts) for slot in slots],
     }
 
 
@@ -430,13 +451,14 @@ def slot_search_representation(*, tenant, slots) -> dict:
     """``SlotSearchSerializer({"timeZone", "slots"}).data`` (times in the ``tenant``'s zone) with
     :func:`slot_representation`; each doctor's summary is built once and named by each of its slots."""
     zone = tenant.zone
+    texts = InstantTexts(zone)
     summaries: dict = {}
     found = []
     for slot in slots:
         doctor = summaries.get(slot.doctor.pk)
         if doctor is None:
             doctor = summaries[slot.doctor.pk] = DoctorSummarySerializer(slot.doctor).data
-        found.append({**slot_representation(slot, zone), "doctor": doctor})
+        found.append({**slot_representation(slot, zone, texts), "doctor": doctor})
     return {"timeZone": tenant.timezone, "slots": found}
 
 
