@@ -27,6 +27,13 @@ class TenantScopedQuerySetMixin:
             return queryset
         return queryset.filter(tenant_id=tenant or None)
 
+    def _insert(self, objs, fields, **kwargs):
+        """The INSERT of ``Model.save()`` (``_do_insert`` calls it on the base manager): an INSERT has
+        no WHERE clause, so the tenant filter :meth:`get_queryset` adds would be built on every save
+        only to be dropped — three per patient POST (patient, audit entry, event; issue 16's profile).
+        The row's own ``tenant_id``, checked by RLS's WITH CHECK, is what scopes an insert."""
+        return super().get_queryset()._insert(objs, fields, **kwargs)
+
 
 class TenantScopedManager(TenantScopedQuerySetMixin, models.Manager):
     """The default manager of a tenant model: its queries carry ``tenant_id`` (see the module)."""

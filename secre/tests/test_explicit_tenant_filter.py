@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment, Doctor
@@ -18,6 +18,7 @@ from appointments.tests.factories import AvailabilityRuleFactory, DoctorFactory
 from patients.models import Patient
 from patients.tests.factories import PatientFactory
 from tenants.context import NOT_SCOPED, scoped_tenant, tenant_context
+from tenants.scoping import TenantScopedQuerySetMixin
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,22 @@ def test_the_filter_follows_the_context_and_steps_aside_outside_it(tenant, other
         assert "tenant_id" in str(Doctor.objects.filter(pk=doctor.pk).query)
     assert scoped_tenant() is NOT_SCOPED
     assert 'WHERE "appointments_appointment"."tenant_id"' not in str(Appointment.objects.all().query)
+
+
+def test_an_insert_builds_no_tenant_filter_and_rls_still_checks_it(tenant, other_tenant, monkeypatch):
+    """``Model.save()``'s INSERT goes through the base manager without the filter it would drop (an
+    INSERT has no WHERE); the row's own tenant_id is what RLS checks."""
+    built = []
+    scoped_queryset = TenantScopedQuerySetMixin.get_queryset
+    monkeypatch.setattr(
+        TenantScopedQuerySetMixin, "get_queryset", lambda self: built.append(self.model) or scoped_queryset(self)
+    )
+    template = PatientFactory.build(tenant=tenant)
+    with tenant_context(tenant.id):
+        patient = PatientFactory.build(tenant=tenant, document_number="70000001", gender=template.gender)
+        patient.save(force_insert=True)
+        assert Patient not in built
+        assert Patient.objects.filter(pk=patient.pk).exists()
+        stray = PatientFactory.build(tenant=other_tenant, document_number="70000002", gender=template.gender)
+        with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+            stray.save(force_insert=True)
