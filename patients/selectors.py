@@ -82,7 +82,7 @@ def patient_list(
     :class:`~secre.pagination.ReadWindow`, which the paginator reads like the queryset: the same rows
     and links, without building the ORM's query on every message.
     """
-    if window is not None and "phone" in filters and not (filters.keys() - {"phone", "pageSize", "cursor"}):
+    if window is not None and _only_filter(filters, "phone"):
         after, limit = window
         rows = Patient.objects.lookup_window(("phone", "cell_phone"), filters["phone"], after=after, limit=limit)
         return ReadWindow(rows, after=after, limit=limit)
@@ -97,7 +97,7 @@ def patient_list(
         number = str(filters["phone"])
         queryset = queryset.filter(Q(phone=number) | Q(cell_phone=number))
     if filters.get("name"):
-        only_name = window is not None and not (filters.keys() - {"name", "pageSize", "cursor"})
+        only_name = window is not None and _only_filter(filters, "name")
         after, limit = window if only_name else (None, None)
         queryset = queryset.filter(id__in=_ids_by_name(filters["name"], after, limit))
     if filters.get("namePrefix"):
@@ -113,6 +113,11 @@ def patient_list(
         updated_since: datetime = filters["updatedSince"]
         queryset = queryset.filter(updated_at__gte=updated_since)
     return queryset.order_by("id")
+
+
+def _only_filter(filters: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is the list's one filter (besides the page size and the cursor)."""
+    return name in filters and not (filters.keys() - {name, "pageSize", "cursor"})
 
 
 def documents_q(documents: list[tuple[int, str | None]]) -> Q:

@@ -307,7 +307,8 @@ def appointment_update(
                 allowedTransitions=[],
             )
         else:
-            _save_appointment(appointment)
+            with _conflicts_as_409(appointment):
+                appointment.save()
         if event_type is not None:
             _emit(appointment, event_type)
     return appointment
@@ -466,12 +467,6 @@ def _patient_conflict(appointment: Appointment):
         .values_list("id", flat=True)
         .first()
     )
-
-
-def _save_appointment(appointment: Appointment, **kwargs: Any) -> None:
-    """Save in a savepoint of its own (:func:`_conflicts_as_409`)."""
-    with _conflicts_as_409(appointment):
-        appointment.save(**kwargs)
 
 
 def _conflicts_as_409(appointment: Appointment):
